@@ -129,15 +129,25 @@ def _fix_special_rows(x, out, row_max, log):
     out[special] = np.where(has_nan, np.nan, value)
 
 
+def _shift_and_scale(x, row_max, out, temperature):
+    """Write ``(x - row_max) / temperature`` into ``out``.
+
+    The temperature stays a float64 scalar (numpy would otherwise round a Python float to
+    ``x``'s dtype): in float16/float32 a tiny ``T`` would become 0 (and the row ``nan``), a huge
+    one ``inf``, and any other would carry a rounding error into every shifted logit.
+    """
+    np.subtract(x, row_max, out=out)
+    if temperature != 1.0:
+        np.divide(out, np.float64(temperature), out=out)
+
+
 def _softmax_kernel(x, out, temperature):
     row_max = x.max(axis=-1, keepdims=True)
     if temperature == 0.0:
         is_top = x == row_max
         np.divide(is_top, is_top.sum(axis=-1, keepdims=True), out=out)
     else:
-        np.subtract(x, row_max, out=out)
-        if temperature != 1.0:
-            np.divide(out, temperature, out=out)
+        _shift_and_scale(x, row_max, out, temperature)
         np.exp(out, out=out)
         np.divide(out, out.sum(axis=-1, keepdims=True), out=out)
     _fix_special_rows(x, out, row_max, log=False)
@@ -149,9 +159,7 @@ def _log_softmax_kernel(x, out, temperature):
         is_top = x == row_max
         np.log(is_top / is_top.sum(axis=-1, keepdims=True), out=out)
     else:
-        np.subtract(x, row_max, out=out)
-        if temperature != 1.0:
-            np.divide(out, temperature, out=out)
+        _shift_and_scale(x, row_max, out, temperature)
         np.subtract(out, np.log(np.exp(out).sum(axis=-1, keepdims=True)), out=out)
     _fix_special_rows(x, out, row_max, log=True)
 
@@ -164,7 +172,7 @@ def _softmax_precise_kernel(x, out, temperature):
     subtraction, exp, sum and division in float64 (for float16/32 input) or in the platform's
     long double (80-bit on x86-64, 128-bit on aarch64 Linux) for float64 input removes it.
     """
-    wide = np.longdouble if x.dtype == np.float64 else np.float64
+    wide = np.longdouble if x.dtype.itemsize >= 8 else np.float64
     wide_out = np.empty(x.shape, dtype=wide)
     _softmax_kernel(x.astype(wide), wide_out, temperature)
     out[...] = wide_out
