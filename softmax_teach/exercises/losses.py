@@ -1,0 +1,182 @@
+"""Checks for the exercises of notebooks 06 (softmax vs sigmoid) and 07 (cross-entropy).
+
+Each check compares the learner's answer with :mod:`softmax_teach.numerics` and, when it is
+wrong, names the usual mistake (softmax where labels are independent, the difference of the
+logits taken the wrong way round, a missing minus sign, a sum instead of a mean, bits instead of
+nats, label smoothing forgotten or spread over the wrong classes).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from softmax_teach.exercises.core import check_array, check_value
+from softmax_teach.numerics import cross_entropy, sigmoid, softmax
+
+__all__ = [
+    "check_two_class_probability",
+    "check_multilabel_probabilities",
+    "check_cross_entropy",
+    "check_smoothed_target",
+]
+
+
+def _close(expected):
+    expected = np.asarray(expected, dtype=float)
+    return lambda got: np.shape(got) == expected.shape and np.allclose(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def _finite_logits(logits, name="logits", ndim=None):
+    array = np.asarray(logits, dtype=float)
+    if not np.isfinite(array).all() or array.ndim == 0 or (ndim is not None and array.ndim != ndim):
+        shape = f"{ndim}-D " if ndim else ""
+        raise ValueError(f"{name} must be a finite {shape}array of logits, got {logits!r}")
+    return array
+
+
+# --------------------------------------------------------------------------- notebook 06
+
+
+def check_two_class_probability(answer, logits):
+    """Check ``P(class 0)`` for two logits ``[a, b]`` written with the sigmoid: ``sigmoid(a - b)``.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's probability of the first class.
+    logits : array_like, shape (2,)
+        ``[a, b]``.
+
+    Returns
+    -------
+    Feedback
+    """
+    pair = np.asarray(logits, dtype=float)
+    if pair.shape != (2,) or not np.isfinite(pair).all():
+        raise ValueError(f"logits must hold exactly two finite numbers [a, b], got {logits!r}")
+    a, b = pair
+    expected = softmax([a, b])[0]
+    hints = [
+        (_close(sigmoid(b - a)), "that is the probability of the second class: the difference goes "
+         "the other way, sigmoid(a - b)."),
+        (_close(sigmoid(a)), "you used only the first logit: the second one matters too, through the "
+         "difference a - b (sigmoid(a) is softmax([a, 0]), i.e. it assumes b = 0)."),
+        (_close(sigmoid(2 * a)), "sigmoid(2a) is softmax([a, -a]): it only holds when b = -a."),
+        (lambda got: not 0 <= got <= 1, "a probability lies between 0 and 1: apply the sigmoid to the "
+         "difference of the logits."),
+    ]
+    return check_value(answer, expected, what="your probability of the first class", hints=hints)
+
+
+def check_multilabel_probabilities(answer, logits):
+    """Check independent per-label probabilities (multi-label): ``sigmoid`` of each logit.
+
+    Parameters
+    ----------
+    answer : array_like
+        The learner's probabilities, the shape of ``logits``.
+    logits : array_like, shape (n,) or (m, n)
+        One score per label (and per sample).
+
+    Returns
+    -------
+    Feedback
+    """
+    logits = _finite_logits(logits)
+    expected = sigmoid(logits)
+    hints = [
+        (_close(softmax(logits, axis=-1)), "you used softmax, which makes the labels compete for one "
+         "unit of probability. In multi-label tagging every label is its own yes/no question: apply "
+         "the sigmoid to each logit separately (the answers need not sum to 1)."),
+        (_close(softmax(logits, axis=None)), "you used softmax over the whole array (the slide-6 axis "
+         "pitfall), and multi-label needs no softmax at all: apply the sigmoid to each logit."),
+        (_close(1 - expected), "these are the probabilities that each label is absent: sigmoid(-x) = "
+         "1 - sigmoid(x). Use sigmoid(x)."),
+    ]
+    return check_array(answer, expected, what="your label probabilities", hints=hints)
+
+
+# --------------------------------------------------------------------------- notebook 07
+
+
+def check_cross_entropy(answer, logits, target, *, label_smoothing=0.0):
+    """Check a mean cross-entropy loss (in nats) for a batch of logits and integer labels.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's loss.
+    logits : array_like, shape (m, n)
+    target : array_like of int, shape (m,)
+    label_smoothing : float, optional
+        As in ``torch.nn.functional.cross_entropy``.
+
+    Returns
+    -------
+    Feedback
+    """
+    logits = _finite_logits(logits, ndim=2)
+    target = np.asarray(target)
+    expected = float(cross_entropy(logits, target, label_smoothing=label_smoothing))
+    m = logits.shape[0]
+    hints = [
+        (_close(-expected), "your loss is negative: the formula is -sum(y * log p), and log p <= 0, "
+         "so the minus sign makes the loss positive."),
+        (_close(expected / np.log(2)), "that is the loss in bits (log base 2); PyTorch and this package "
+         "use the natural log (nats)."),
+    ]
+    if m > 1:
+        hints.append((_close(expected * m), f"that is the sum over the {m} samples; the usual loss is "
+                      f"the mean: divide by the batch size {m}."))
+    if label_smoothing:
+        without = float(cross_entropy(logits, target))
+        hints.append((_close(without), f"that is the loss without label smoothing: mix the one-hot "
+                      f"target with the uniform one, (1 - {label_smoothing}) * y + {label_smoothing} / "
+                      f"{logits.shape[1]}."))
+    naive = -np.mean(logits[np.arange(m), target])
+    hints.append((_close(naive), "you took the negative true-class logit, not its log-probability: "
+                  "apply log_softmax to the logits first."))
+    return check_value(answer, expected, what="your loss", hints=hints)
+
+
+def check_smoothed_target(answer, label, n_classes, label_smoothing):
+    """Check a label-smoothed target row: ``(1 - eps) * one_hot + eps / n_classes``.
+
+    This is PyTorch's convention (``label_smoothing`` in ``nn.CrossEntropyLoss``): the true class
+    keeps ``1 - eps + eps / n`` and every class, the true one included, gets ``eps / n``.
+
+    Parameters
+    ----------
+    answer : array_like, shape (n_classes,)
+    label : int
+        The true class.
+    n_classes : int
+        At least 2.
+    label_smoothing : float
+        ``eps`` in [0, 1].
+
+    Returns
+    -------
+    Feedback
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < n_classes:
+        raise ValueError(f"label must be an integer from 0 to {n_classes - 1}, got {label!r}")
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    eps = float(label_smoothing)
+    one_hot = np.eye(n_classes)[label]
+    expected = (1 - eps) * one_hot + eps / n_classes
+    hints = [
+        (_close((1 - eps) * one_hot + eps / (n_classes - 1) * (1 - one_hot)), "you spread eps over the "
+         f"other {n_classes - 1} classes only. That convention exists, but PyTorch (and this package) "
+         f"spread it over all {n_classes} classes: the true class gets 1 - eps + eps / n."),
+        (_close((1 - eps) * one_hot), f"your row sums to {1 - eps:g}, not 1: add eps / n = "
+         f"{eps / n_classes:g} to every class."),
+        (_close(one_hot), "that is the plain one-hot target: label smoothing moves eps of the mass to "
+         "the uniform distribution."),
+    ]
+    return check_array(answer, expected, what="your smoothed target", hints=hints)

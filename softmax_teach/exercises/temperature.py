@@ -1,0 +1,172 @@
+"""Checks for the exercises of notebook 10 (temperature and sampling).
+
+The checks run the learner's function on the cases that break the usual mistakes (a tiny
+temperature, logits in the thousands) and say which mistake it is: an overflow because the max
+was not subtracted, a multiplication by ``T`` instead of a division, a missing normalisation, a
+nucleus that drops the class crossing ``top_p``, a filter left unrenormalised.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from softmax_teach.exercises.core import Feedback, check_array
+from softmax_teach.numerics import sampling_probabilities, softmax
+
+__all__ = ["check_temperature_softmax", "check_top_p", "check_temperature_for_max_probability"]
+
+# The slide's logits at ordinary and extreme temperatures, then logits in the thousands: the
+# last two overflow exp() unless the max is subtracted first.
+TEMPERATURE_CASES = (
+    ([2.0, 1.0, 0.1], 1.0),
+    ([2.0, 1.0, 0.1], 0.5),
+    ([2.0, 1.0, 0.1], 5.0),
+    ([2.0, 1.0, 0.1], 0.001),
+    ([1000.0, 2000.0, 3000.0], 1.0),
+)
+
+
+def _describe(logits, temperature):
+    return f"logits={logits}, T={temperature:g}"
+
+
+def check_temperature_softmax(function):
+    """Check a learner's ``function(logits, temperature)`` against the stable temperature softmax.
+
+    Parameters
+    ----------
+    function : callable
+        Takes a 1-D float array of logits and a temperature ``T > 0`` and returns probabilities.
+
+    Returns
+    -------
+    Feedback
+        The first case that fails, with the mistake named, or a pass for all of
+        :data:`TEMPERATURE_CASES`.
+    """
+    if not callable(function):
+        raise ValueError(f"function must be callable as function(logits, temperature), got {function!r}")
+    for logits, temperature in TEMPERATURE_CASES:
+        x = np.array(logits)
+        case = _describe(logits, temperature)
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+            warnings.simplefilter("always")
+            try:
+                got = np.asarray(function(x.copy(), temperature), dtype=float)
+            except Exception as error:  # the learner's code may raise anything; report it
+                return Feedback(False, f"your function raised {type(error).__name__}: {error} (for {case}).")
+        expected = softmax(x, temperature=temperature)
+        if got.shape != expected.shape:
+            return Feedback(False, f"for {case} your function returned shape {got.shape}, expected {expected.shape}.")
+        if not np.isfinite(got).all():
+            messages = sorted({str(w.message) for w in caught})
+            said = f" (numpy said: {'; '.join(messages)})" if messages else ""
+            return Feedback(False, f"for {case} your result is {np.array2string(got, precision=4)}{said}: "
+                            "exp(x / T) overflows once x / T is above about 709. Subtract the max of "
+                            "x / T before exp; it cancels in the ratio.")
+        if np.allclose(got, softmax(x * temperature), rtol=1e-6, atol=1e-9) and not np.allclose(got, expected):
+            return Feedback(False, f"for {case} you computed softmax(x * T): divide the logits by the "
+                            "temperature, so a small T sharpens and a large T flattens.")
+        if not np.isclose(got.sum(), 1.0):
+            return Feedback(False, f"for {case} your probabilities sum to {got.sum():.6g}: divide by the sum "
+                            "of the exponentials.")
+        verdict = check_array(got, expected, what=f"your result for {case}")
+        if not verdict:
+            return verdict
+    return Feedback(True, f"your function agrees with the stable temperature softmax in all "
+                    f"{len(TEMPERATURE_CASES)} cases, including T=0.001 and logits in the thousands.")
+
+
+def _strict_nucleus(probabilities, top_p):
+    """The common slip: keep only classes whose *cumulative* mass stays within top_p."""
+    order = np.argsort(-probabilities, kind="stable")
+    cumulative = np.cumsum(probabilities[order])
+    keep = np.zeros(probabilities.size, dtype=bool)
+    keep[order[cumulative <= top_p]] = True
+    if not keep.any():
+        return None
+    kept = np.where(keep, probabilities, 0.0)
+    return kept / kept.sum()
+
+
+def check_top_p(answer, logits, top_p, *, temperature=1.0):
+    """Check a nucleus (top-p) distribution after temperature.
+
+    Parameters
+    ----------
+    answer : array_like, shape (n,)
+        The learner's filtered, renormalised probabilities (0 for the cut classes).
+    logits : array_like, shape (n,)
+    top_p : float in (0, 1]
+    temperature : float, optional
+
+    Returns
+    -------
+    Feedback
+    """
+    logits = np.asarray(logits, dtype=float)
+    expected = sampling_probabilities(logits, temperature=temperature, top_p=top_p)
+    tempered = softmax(logits, temperature=temperature)
+    kept = expected > 0
+    hints = [
+        (lambda got: np.allclose(got, np.where(kept, tempered, 0.0)), "you kept the right classes but "
+         f"did not renormalise: they now sum to {tempered[kept].sum():.4f}; divide by that sum."),
+    ]
+    strict = _strict_nucleus(tempered, top_p)
+    if strict is not None and not np.allclose(strict, expected):
+        hints.append((lambda got: np.allclose(got, strict), "you dropped the class that takes the "
+                      f"cumulative mass past top_p={top_p}. The nucleus is the smallest set whose mass "
+                      "*reaches* top_p, so that class stays."))
+    if temperature != 1.0:
+        untempered = sampling_probabilities(logits, top_p=top_p)
+        hints.append((lambda got: np.allclose(got, untempered), f"you forgot the temperature: divide the "
+                      f"logits by T={temperature:g} before softmax, then filter."))
+    hints.append((lambda got: not np.isclose(got.sum(), 1.0), "your probabilities do not sum to 1: "
+                  "renormalise after cutting classes."))
+    return check_array(answer, expected, what="your top-p distribution", hints=hints)
+
+
+def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0.005):
+    """Check a temperature at which the most probable class gets probability ``target``.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's temperature ``T > 0``.
+    logits : array_like, shape (n,)
+        Finite logits with a single largest value.
+    target : float
+        Between ``1 / n`` and 1 (exclusive): the maximum probability falls from 1 to ``1 / n``
+        as ``T`` grows, so exactly one temperature reaches it.
+    tolerance : float, optional
+        How close the maximum probability must come to ``target``.
+
+    Returns
+    -------
+    Feedback
+    """
+    logits = np.asarray(logits, dtype=float)
+    if logits.ndim != 1 or logits.size < 2 or not np.isfinite(logits).all():
+        raise ValueError(f"logits must be a 1-D array of at least two finite numbers, got {logits!r}")
+    if np.sum(logits == logits.max()) > 1:
+        raise ValueError(f"logits must have a single largest value, got {logits!r}")
+    n = logits.size
+    if isinstance(target, bool) or not isinstance(target, numbers.Real) or not 1 / n < target < 1:
+        raise ValueError(f"target must be a number between 1/{n} and 1 (exclusive), got {target!r}")
+    try:
+        temperature = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(False, f"your temperature should be a number, got {type(answer).__name__}.")
+    if not np.isfinite(temperature) or temperature <= 0:
+        return Feedback(False, f"a temperature must be a finite number above 0, got {answer!r}.")
+    top = float(softmax(logits, temperature=temperature).max())
+    if abs(top - target) <= tolerance:
+        return Feedback(True, f"at T={temperature:.4g} the top class gets {top:.4f}, within {tolerance} of {target}.")
+    if top > target:
+        return Feedback(False, f"at T={temperature:.4g} the top class gets {top:.4f}, more than {target}: "
+                        "the distribution is too sharp, raise T.")
+    return Feedback(False, f"at T={temperature:.4g} the top class gets {top:.4f}, less than {target}: "
+                    "the distribution is too flat, lower T.")

@@ -1,0 +1,102 @@
+"""The notebook-06/07 checks accept answers computed by torch and name each usual mistake."""
+
+import numpy as np
+import pytest
+import torch
+
+from softmax_teach.exercises.losses import (
+    check_cross_entropy,
+    check_multilabel_probabilities,
+    check_smoothed_target,
+    check_two_class_probability,
+)
+
+LOGITS = np.array([[2.0, 1.0, 0.1], [0.3, 3.0, 1.0]])
+LABELS = np.array([0, 1])
+
+
+def test_two_class_probability():
+    a, b = 1.5, -0.5
+    right = torch.softmax(torch.tensor([a, b], dtype=torch.float64), dim=0)[0].item()
+    assert check_two_class_probability(right, [a, b])
+    cases = [
+        (torch.sigmoid(torch.tensor(b - a)).item(), "probability of the second class"),
+        (torch.sigmoid(torch.tensor(a)).item(), "you used only the first logit"),
+        (torch.sigmoid(torch.tensor(2 * a)).item(), "only holds when b = -a"),
+        (a - b, "between 0 and 1"),
+    ]
+    for answer, phrase in cases:
+        verdict = check_two_class_probability(answer, [a, b])
+        assert not verdict and phrase in verdict.message, (phrase, verdict.message)
+    with pytest.raises(ValueError, match="logits must hold exactly two finite numbers"):
+        check_two_class_probability(0.5, [1.0, 2.0, 3.0])
+
+
+def test_multilabel_probabilities():
+    logits = np.array([[2.0, -1.0, 0.5], [-3.0, 0.0, 4.0]])
+    right = torch.sigmoid(torch.tensor(logits)).numpy()
+    assert check_multilabel_probabilities(right, logits)
+    cases = [
+        (torch.softmax(torch.tensor(logits), dim=-1).numpy(), "makes the labels compete"),
+        (torch.softmax(torch.tensor(logits).flatten(), dim=0).reshape(2, 3).numpy(), "over the whole array"),
+        (1 - right, "absent"),
+    ]
+    for answer, phrase in cases:
+        verdict = check_multilabel_probabilities(answer, logits)
+        assert not verdict and phrase in verdict.message, (phrase, verdict.message)
+    with pytest.raises(ValueError, match="logits must be a finite array"):
+        check_multilabel_probabilities(0.5, [1.0, np.nan])
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+def test_cross_entropy_from_torch_passes(eps):
+    right = torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(LABELS), label_smoothing=eps).item()
+    assert check_cross_entropy(right, LOGITS, LABELS, label_smoothing=eps)
+
+
+def test_cross_entropy_mistakes_are_named():
+    loss = torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(LABELS)).item()
+    cases = [
+        (-loss, "the minus sign"),
+        (loss / np.log(2), "in bits"),
+        (2 * loss, "divide by the batch size 2"),
+        (-np.mean(LOGITS[[0, 1], LABELS]), "apply log_softmax"),
+    ]
+    for answer, phrase in cases:
+        verdict = check_cross_entropy(answer, LOGITS, LABELS)
+        assert not verdict and phrase in verdict.message, (phrase, verdict.message)
+    verdict = check_cross_entropy(loss, LOGITS, LABELS, label_smoothing=0.1)
+    assert not verdict and "without label smoothing" in verdict.message
+
+
+def test_the_epsilon_hack_value_is_accepted_for_ordinary_predictions():
+    # The +1e-8 hack changes these losses by about 1e-8: within tolerance, so not a "mistake" here.
+    p = torch.softmax(torch.tensor(LOGITS), dim=-1).numpy()
+    hacked = -np.mean(np.log(p[[0, 1], LABELS] + 1e-8))
+    assert check_cross_entropy(hacked, LOGITS, LABELS)
+
+
+def test_smoothed_target():
+    eps, n = 0.1, 4
+    # torch's convention, recovered from its loss: the smoothed target's loss equals the soft-target loss.
+    expected = (1 - eps) * np.eye(n)[2] + eps / n
+    logits = torch.tensor([[0.2, -1.0, 1.5, 0.3]], dtype=torch.float64)
+    torch_smoothed = torch.nn.functional.cross_entropy(logits, torch.tensor([2]), label_smoothing=eps)
+    torch_soft = torch.nn.functional.cross_entropy(logits, torch.tensor(expected[None]))
+    assert torch.isclose(torch_smoothed, torch_soft)
+    assert check_smoothed_target(expected, 2, n, eps)
+    cases = [
+        ((1 - eps) * np.eye(n)[2] + eps / (n - 1) * (1 - np.eye(n)[2]), "other 3 classes only"),
+        ((1 - eps) * np.eye(n)[2], "sums to 0.9"),
+        (np.eye(n)[2], "plain one-hot"),
+    ]
+    for answer, phrase in cases:
+        verdict = check_smoothed_target(answer, 2, n, eps)
+        assert not verdict and phrase in verdict.message, (phrase, verdict.message)
+    for kwargs, message in [
+        (dict(label=0, n_classes=1, label_smoothing=0.1), "n_classes must be an integer >= 2"),
+        (dict(label=4, n_classes=4, label_smoothing=0.1), "label must be an integer from 0 to 3, got 4"),
+        (dict(label=0, n_classes=4, label_smoothing=1.5), r"label_smoothing must be a number in \[0, 1\], got 1.5"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_smoothed_target(expected, **kwargs)

@@ -1,0 +1,107 @@
+"""The notebook-10 checks run the learner's code on the hard cases and name each usual mistake."""
+
+import numpy as np
+import pytest
+import torch
+
+from softmax_teach.exercises.temperature import (
+    check_temperature_for_max_probability,
+    check_temperature_softmax,
+    check_top_p,
+)
+
+
+def torch_temperature_softmax(logits, temperature):
+    return torch.softmax(torch.tensor(logits) / temperature, dim=-1).numpy()
+
+
+def deck_version(x, temperature=1.0):
+    exp_x = np.exp(x / temperature)
+    return exp_x / exp_x.sum()
+
+
+def test_a_correct_function_passes():
+    verdict = check_temperature_softmax(torch_temperature_softmax)
+    assert verdict and "all 5 cases" in verdict.message
+
+
+def test_the_decks_version_is_told_about_overflow_with_numpys_message():
+    verdict = check_temperature_softmax(deck_version)
+    assert not verdict
+    assert "T=0.001" in verdict.message and "Subtract the max" in verdict.message
+    assert "overflow encountered in exp" in verdict.message
+
+
+def test_other_mistakes_are_named():
+    def multiplied(x, temperature):
+        z = x * temperature
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+    def unnormalised(x, temperature):
+        z = x / temperature
+        return np.exp(z - z.max())
+
+    def raises(x, temperature):
+        raise KeyError("oops")
+
+    assert "softmax(x * T)" in check_temperature_softmax(multiplied).message
+    assert "sum to" in check_temperature_softmax(unnormalised).message
+    assert "raised KeyError" in check_temperature_softmax(raises).message
+    assert "returned shape ()" in check_temperature_softmax(lambda x, t: 1.0).message
+    with pytest.raises(ValueError, match="function must be callable"):
+        check_temperature_softmax([1, 2])
+
+
+def torch_top_p(logits, top_p, temperature=1.0):
+    # An independent nucleus filter (as in Hugging Face's TopPLogitsWarper): sort ascending, cut the
+    # classes whose cumulative mass is at most 1 - top_p.
+    z = torch.tensor(logits, dtype=torch.float64) / temperature
+    sorted_logits, order = torch.sort(z, descending=False)
+    cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    remove_sorted = cumulative <= (1 - top_p)
+    remove = remove_sorted.scatter(0, order, remove_sorted)
+    return torch.softmax(z.masked_fill(remove, -float("inf")), dim=-1).numpy()
+
+
+LOGITS = np.array([2.0, 1.0, 0.1, -0.5, 0.7])
+
+
+@pytest.mark.parametrize("top_p, temperature", [(0.5, 1.0), (0.8, 1.0), (0.9, 0.7), (1.0, 2.0)])
+def test_top_p_from_an_independent_implementation_passes(top_p, temperature):
+    assert check_top_p(torch_top_p(LOGITS, top_p, temperature), LOGITS, top_p, temperature=temperature)
+
+
+def test_top_p_mistakes_are_named():
+    p = torch_temperature_softmax(LOGITS, 1.0)
+    right = torch_top_p(LOGITS, 0.8)
+    unrenormalised = np.where(right > 0, p, 0.0)
+    assert "did not renormalise" in check_top_p(unrenormalised, LOGITS, 0.8).message
+    # 0.8: the sorted cumulative mass is 0.48, 0.66, 0.80..., so a strict "<= 0.8" cut drops one.
+    order = np.argsort(-p)
+    cumulative = np.cumsum(p[order])
+    keep = np.zeros(5, bool)
+    keep[order[cumulative <= 0.75]] = True
+    strict = np.where(keep, p, 0) / p[keep].sum()
+    assert "dropped the class" in check_top_p(strict, LOGITS, 0.75).message
+    assert "forgot the temperature" in check_top_p(torch_top_p(LOGITS, 0.9), LOGITS, 0.9, temperature=0.7).message
+    assert "do not sum to 1" in check_top_p(right * 0.5 + np.array([0, 0, 0, 0, 0.01]), LOGITS, 0.8).message
+
+
+def test_temperature_for_max_probability():
+    logits = [2.0, 1.0, 0.1]
+    # Bisection with torch: the top probability falls as T grows.
+    low, high = 1e-3, 100.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        top = torch.softmax(torch.tensor(logits) / middle, dim=0).max().item()
+        low, high = (middle, high) if top > 0.9 else (low, middle)
+    assert check_temperature_for_max_probability(middle, logits, 0.9)
+    assert "raise T" in check_temperature_for_max_probability(0.1, logits, 0.9).message
+    assert "lower T" in check_temperature_for_max_probability(5.0, logits, 0.9).message
+    assert "above 0" in check_temperature_for_max_probability(-1.0, logits, 0.9).message
+    assert "should be a number" in check_temperature_for_max_probability("hot", logits, 0.9).message
+    with pytest.raises(ValueError, match="target must be a number between 1/3 and 1"):
+        check_temperature_for_max_probability(1.0, logits, 0.2)
+    with pytest.raises(ValueError, match="single largest value"):
+        check_temperature_for_max_probability(1.0, [1.0, 1.0], 0.6)
