@@ -1,0 +1,389 @@
+"""Attention made from scratch: slide 13's additive attention (fixed) and scaled dot-product attention.
+
+- :class:`AdditiveAttention` — Bahdanau et al. (2015) attention as on slide 13, taking a hidden
+  state of shape ``(batch, hidden)`` (the slide's example passes ``(1, 1, hidden)``, which
+  ``unsqueeze(1)`` turns 4-D so its ``repeat`` raises), with an optional padding mask; it returns
+  the context vector and the weights.
+- :func:`attention_weights` and :func:`scaled_dot_product_attention` — ``softmax(q kᵀ / √d) v``
+  written out, equal to ``torch.nn.functional.scaled_dot_product_attention`` (tested), with a
+  boolean or additive mask and a causal option.
+- :func:`tiled_attention` — the same result from one pass over blocks of keys with an online
+  softmax (running max and sum), the idea behind FlashAttention (Dao et al., 2022).
+- :func:`causal_mask` and :func:`attention_entropy` (why the ``1/√d``).
+
+Masks follow torch's convention: a boolean mask is True where a query *may* look at a key; a
+float mask is added to the scores (``-inf`` forbids). A query that may look at no key at all
+(a fully masked row) gets weights of zeros and an output of zeros. That is what torch 2.13's
+``scaled_dot_product_attention`` returns on the CPU, while ``torch.softmax`` of an all ``-inf``
+row is ``nan``; zeros also agree with :func:`softmax_teach.numerics.softmax`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from softmax_teach.numerics import entropy, softmax
+
+__all__ = [
+    "AdditiveAttention",
+    "AttentionOutput",
+    "attention_entropy",
+    "attention_weights",
+    "causal_mask",
+    "scaled_dot_product_attention",
+    "tiled_attention",
+]
+
+
+class AttentionOutput(NamedTuple):
+    """What :class:`AdditiveAttention` returns: the context vector and the attention weights."""
+
+    context: torch.Tensor
+    weights: torch.Tensor
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_qkv(q, k, v=None):
+    """Raise ValueError unless q (..., Lq, d), k (..., Lk, d) and v (..., Lk, dv) fit together."""
+    tensors = {"q": q, "k": k} if v is None else {"q": q, "k": k, "v": v}
+    for name, tensor in tensors.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise ValueError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+        if tensor.dim() < 2:
+            raise ValueError(f"{name} must have shape (..., length, dim), got {tuple(tensor.shape)}")
+        if not tensor.is_floating_point():
+            raise ValueError(f"{name} must be a floating-point tensor, got dtype {tensor.dtype}")
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q and k must share their last (feature) dimension, got q {tuple(q.shape)} and k {tuple(k.shape)}"
+        )
+    if v is not None and v.shape[-2] != k.shape[-2]:
+        raise ValueError(
+            f"k and v must have the same number of keys (dim -2), got k {tuple(k.shape)} and v {tuple(v.shape)}"
+        )
+
+
+def _scale_for(q, scale):
+    if scale is None:
+        return 1.0 / math.sqrt(q.shape[-1])
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not math.isfinite(scale):
+        raise ValueError(f"scale must be a finite number or None, got {scale!r}")
+    return float(scale)
+
+
+def causal_mask(n_queries, n_keys=None, *, device=None):
+    """Boolean mask, True where query ``i`` may look at key ``j``: ``j <= i``.
+
+    Parameters
+    ----------
+    n_queries : int
+        Number of queries (rows).
+    n_keys : int, optional
+        Number of keys (columns); defaults to ``n_queries``.
+    device : torch.device, optional
+
+    Returns
+    -------
+    torch.Tensor of bool, shape (n_queries, n_keys)
+        Lower-triangular and aligned at the top-left corner, as ``is_causal=True`` in
+        ``torch.nn.functional.scaled_dot_product_attention``.
+
+    Examples
+    --------
+    >>> causal_mask(3).int()
+    tensor([[1, 0, 0],
+            [1, 1, 0],
+            [1, 1, 1]], dtype=torch.int32)
+    """
+    n_queries = _positive_int(n_queries, "n_queries")
+    n_keys = n_queries if n_keys is None else _positive_int(n_keys, "n_keys")
+    return torch.ones(n_queries, n_keys, dtype=torch.bool, device=device).tril()
+
+
+def _additive_mask(mask, causal, scores_shape, dtype, device):
+    """Combine ``mask`` and ``causal`` into one float tensor of 0 and -inf added to the scores."""
+    n_queries, n_keys = scores_shape[-2], scores_shape[-1]
+    bias = None
+    if mask is not None:
+        if not isinstance(mask, torch.Tensor):
+            raise ValueError(f"mask must be a torch.Tensor (bool or float), got {type(mask).__name__}")
+        try:
+            torch.broadcast_shapes(mask.shape, scores_shape)
+        except RuntimeError:
+            raise ValueError(
+                f"mask of shape {tuple(mask.shape)} does not broadcast to the scores' shape {tuple(scores_shape)}"
+            ) from None
+        if mask.dtype == torch.bool:
+            bias = torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill(~mask, -math.inf)
+        elif mask.is_floating_point():
+            bias = mask.to(dtype)
+        else:
+            raise ValueError(f"mask must be bool (True = may attend) or float (added), got dtype {mask.dtype}")
+    if causal:
+        causal_bias = torch.zeros(n_queries, n_keys, dtype=dtype, device=device).masked_fill(
+            ~causal_mask(n_queries, n_keys, device=device), -math.inf
+        )
+        bias = causal_bias if bias is None else bias + causal_bias
+    return bias
+
+
+def _masked_softmax(scores):
+    """Softmax over the last axis where a row of all ``-inf`` gives zeros, not ``nan``.
+
+    Such rows are set to 0 *before* the softmax (so no ``nan`` is ever made and the backward pass
+    stays finite) and their weights to 0 after it.
+    """
+    fully_masked = torch.isneginf(scores).all(dim=-1, keepdim=True)
+    weights = torch.softmax(scores.masked_fill(fully_masked, 0.0), dim=-1)
+    return weights.masked_fill(fully_masked, 0.0)
+
+
+# --------------------------------------------------------------------------- dot-product attention
+
+
+def attention_weights(q, k, mask=None, *, causal=False, scale=None):
+    r"""The attention weights ``softmax(q kᵀ · scale + mask)`` over the keys.
+
+    Parameters
+    ----------
+    q : torch.Tensor, shape (..., Lq, d)
+        Queries.
+    k : torch.Tensor, shape (..., Lk, d)
+        Keys.
+    mask : torch.Tensor, optional
+        Broadcastable to ``(..., Lq, Lk)``: bool (True where a query may look at a key) or float
+        (added to the scores; ``-inf`` forbids).
+    causal : bool
+        Also forbid every key after the query's own position (:func:`causal_mask`).
+    scale : float, optional
+        Multiplies the scores; default ``1 / sqrt(d)``. ``scale=1.0`` gives unscaled attention.
+
+    Returns
+    -------
+    torch.Tensor, shape (..., Lq, Lk)
+        Each row sums to 1, except a fully masked row, which is all zeros.
+
+    Raises
+    ------
+    ValueError
+        For shapes that do not fit, a non-float tensor, a bad mask or scale.
+    """
+    _check_qkv(q, k)
+    scores = torch.matmul(q, k.transpose(-2, -1)) * _scale_for(q, scale)
+    bias = _additive_mask(mask, causal, scores.shape, scores.dtype, scores.device)
+    if bias is not None:
+        scores = scores + bias
+    return _masked_softmax(scores)
+
+
+def scaled_dot_product_attention(q, k, v, mask=None, *, causal=False, scale=None):
+    r"""Scaled dot-product attention ``softmax(q kᵀ / √d + mask) v`` (Vaswani et al., 2017).
+
+    Equal to ``torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+    is_causal=causal, scale=scale)`` (without dropout), including its zeros for a fully
+    masked row.
+
+    Parameters
+    ----------
+    q : torch.Tensor, shape (..., Lq, d)
+    k : torch.Tensor, shape (..., Lk, d)
+    v : torch.Tensor, shape (..., Lk, dv)
+    mask, causal, scale
+        See :func:`attention_weights`.
+
+    Returns
+    -------
+    torch.Tensor, shape (..., Lq, dv)
+        Each query's weighted average of the values.
+
+    Examples
+    --------
+    >>> import torch
+    >>> q = k = v = torch.eye(2)
+    >>> scaled_dot_product_attention(q, k, v, causal=True)
+    tensor([[1.0000, 0.0000],
+            [0.3302, 0.6698]])
+    """
+    _check_qkv(q, k, v)
+    return torch.matmul(attention_weights(q, k, mask, causal=causal, scale=scale), v)
+
+
+def tiled_attention(q, k, v, mask=None, *, causal=False, scale=None, block_size=64):
+    r"""Scaled dot-product attention from one pass over blocks of ``block_size`` keys.
+
+    For each block the scores are computed, and three running quantities per query are
+    updated: the max ``m`` of the scores seen so far, the sum ``l`` of ``exp(score - m)``, and the
+    weighted sum of values ``o``. When the max grows, ``l`` and ``o`` are rescaled by
+    ``exp(m_old - m_new)``; at the end ``o / l`` is the attention output. The full ``Lq × Lk``
+    score matrix is never stored: only one ``Lq × block_size`` tile at a time (FlashAttention's
+    tiling, Dao et al. 2022, built on the online softmax of Milakov & Gimelshein 2018).
+
+    Parameters
+    ----------
+    q, k, v, mask, causal, scale
+        As in :func:`scaled_dot_product_attention`.
+    block_size : int
+        Keys per block (>= 1).
+
+    Returns
+    -------
+    torch.Tensor, shape (..., Lq, dv)
+        Equal to :func:`scaled_dot_product_attention` up to rounding; zeros for a fully masked row.
+    """
+    _check_qkv(q, k, v)
+    block_size = _positive_int(block_size, "block_size")
+    scale = _scale_for(q, scale)
+    n_queries, n_keys = q.shape[-2], k.shape[-2]
+    batch_shape = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    scores_shape = (*batch_shape, n_queries, n_keys)
+    bias = _additive_mask(mask, causal, scores_shape, q.dtype, q.device)
+    if bias is not None:
+        bias = bias.expand(scores_shape)
+
+    running_max = torch.full((*batch_shape, n_queries, 1), -math.inf, dtype=q.dtype, device=q.device)
+    running_sum = torch.zeros_like(running_max)
+    output = torch.zeros((*batch_shape, n_queries, v.shape[-1]), dtype=q.dtype, device=q.device)
+    for start in range(0, n_keys, block_size):
+        stop = min(start + block_size, n_keys)
+        scores = torch.matmul(q, k[..., start:stop, :].transpose(-2, -1)) * scale
+        if bias is not None:
+            scores = scores + bias[..., start:stop]
+        new_max = torch.maximum(running_max, scores.amax(dim=-1, keepdim=True))
+        # While every score seen is -inf the max is -inf too; subtracting 0 instead keeps
+        # exp(-inf - 0) = 0 rather than exp(-inf + inf) = nan.
+        safe_max = torch.where(torch.isfinite(new_max), new_max, torch.zeros_like(new_max))
+        rescale = torch.exp(running_max - safe_max)
+        exp_scores = torch.exp(scores - safe_max)
+        running_sum = running_sum * rescale + exp_scores.sum(dim=-1, keepdim=True)
+        output = output * rescale + torch.matmul(exp_scores, v[..., start:stop, :])
+        running_max = new_max
+    fully_masked = running_sum == 0
+    return torch.where(fully_masked, torch.zeros_like(output), output / running_sum.masked_fill(fully_masked, 1.0))
+
+
+# --------------------------------------------------------------------------- why 1/sqrt(d)
+
+
+def attention_entropy(dimensions, *, n_keys=32, n_queries=256, scaled=True, seed=0):
+    r"""Mean entropy (nats) of attention weights for random queries and keys, per dimension ``d``.
+
+    Queries and keys have independent standard normal entries, so a score ``q·k`` has variance
+    ``d``: without the ``1/√d`` its spread grows with ``d``, the softmax saturates towards a
+    one-hot row, and the entropy falls from ``log(n_keys)`` towards 0. With it, the scores keep
+    unit variance and the entropy stays the same for every ``d``.
+
+    Parameters
+    ----------
+    dimensions : sequence of int
+        The feature dimensions ``d`` to try.
+    n_keys, n_queries : int
+        Keys per query and queries averaged over.
+    scaled : bool
+        Divide the scores by ``√d`` (True) or not.
+    seed : int
+        Seed of the numpy generator (each ``d`` uses its own stream from it, in order).
+
+    Returns
+    -------
+    numpy.ndarray of float64, one mean entropy per dimension.
+    """
+    n_keys = _positive_int(n_keys, "n_keys")
+    n_queries = _positive_int(n_queries, "n_queries")
+    dims = [_positive_int(d, "dimensions") for d in np.atleast_1d(dimensions).tolist()]
+    generator = np.random.default_rng(seed)
+    result = []
+    for d in dims:
+        queries = generator.standard_normal((n_queries, d))
+        keys = generator.standard_normal((n_keys, d))
+        scores = queries @ keys.T
+        if scaled:
+            scores = scores / np.sqrt(d)
+        result.append(float(entropy(softmax(scores, axis=-1), axis=-1).mean()))
+    return np.array(result)
+
+
+# --------------------------------------------------------------------------- additive attention
+
+
+class AdditiveAttention(nn.Module):
+    r"""Slide 13's additive (Bahdanau) attention, taking ``hidden`` of shape ``(batch, hidden_size)``.
+
+    ``score_j = vᵀ tanh(W [hidden; encoder_output_j] + b)``, weights ``softmax(score)`` over the
+    source positions, context ``Σ_j weight_j · encoder_output_j``. The layers keep the slide's
+    names (``attention`` and ``v``), so the slide's ``state_dict`` loads as it is.
+
+    Parameters
+    ----------
+    hidden_size : int
+        Size of the decoder's hidden state and of each encoder output.
+
+    Notes
+    -----
+    The slide calls its module with ``hidden = torch.randn(1, 1, hidden_size)``: ``unsqueeze(1)``
+    makes that 4-D, ``repeat(1, seq_len, 1)`` gets only three sizes and raises ``RuntimeError``.
+    A GRU's final state ``h_n`` has shape ``(num_layers, batch, hidden)``; pass ``h_n[-1]``.
+    """
+
+    def __init__(self, hidden_size: int):
+        super().__init__()
+        self.hidden_size = _positive_int(hidden_size, "hidden_size")
+        self.attention = nn.Linear(hidden_size * 2, hidden_size)
+        self.v = nn.Linear(hidden_size, 1, bias=False)
+
+    def forward(self, hidden: torch.Tensor, encoder_outputs: torch.Tensor, mask: torch.Tensor | None = None):
+        """Attend from ``hidden`` over ``encoder_outputs``.
+
+        Parameters
+        ----------
+        hidden : Tensor, shape (batch, hidden_size)
+            The decoder state (for a GRU's ``h_n`` of shape ``(layers, batch, hidden)``, its last
+            layer ``h_n[-1]``).
+        encoder_outputs : Tensor, shape (batch, seq_len, hidden_size)
+        mask : bool Tensor, shape (batch, seq_len), optional
+            True for real source positions, False for padding (weight 0).
+
+        Returns
+        -------
+        AttentionOutput
+            ``context`` of shape ``(batch, hidden_size)`` and ``weights`` of shape
+            ``(batch, seq_len)`` (rows sum to 1; a row with no real position is all zeros).
+        """
+        size = self.hidden_size
+        if encoder_outputs.dim() != 3 or encoder_outputs.shape[-1] != size:
+            raise ValueError(
+                f"encoder_outputs must have shape (batch, seq_len, {size}), got {tuple(encoder_outputs.shape)}"
+            )
+        if hidden.dim() != 2 or hidden.shape != (encoder_outputs.shape[0], size):
+            raise ValueError(
+                f"hidden must have shape (batch, hidden_size) = ({encoder_outputs.shape[0]}, {size}), got "
+                f"{tuple(hidden.shape)}; for a GRU's h_n of shape (layers, batch, hidden) pass h_n[-1]"
+            )
+        if mask is not None and (mask.dtype != torch.bool or tuple(mask.shape) != tuple(encoder_outputs.shape[:2])):
+            raise ValueError(
+                f"mask must be a bool tensor of shape {tuple(encoder_outputs.shape[:2])}, got "
+                f"{mask.dtype} of shape {tuple(mask.shape)}"
+            )
+        seq_len = encoder_outputs.shape[1]
+        # expand is repeat without the copy: the same hidden state beside every source position.
+        repeated = hidden.unsqueeze(1).expand(-1, seq_len, -1)
+        energy = torch.tanh(self.attention(torch.cat((repeated, encoder_outputs), dim=2)))
+        scores = self.v(energy).squeeze(2)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, -math.inf)
+        weights = _masked_softmax(scores)
+        context = torch.bmm(weights.unsqueeze(1), encoder_outputs).squeeze(1)
+        return AttentionOutput(context, weights)
