@@ -13,21 +13,10 @@ import sympy as sp
 import torch
 
 from softmax_teach import numerics, symbolic
+from softmax_teach.exercises.calculus import central_difference
 
 RTOL = 1e-9
-FD_STEP = 1e-6
 FD_RTOL = 1e-6
-
-
-def central_difference(function, x, step=FD_STEP):
-    """Jacobian (or gradient) of ``function`` at ``x`` by central differences, one column per x_j."""
-    x = np.asarray(x, dtype=float)
-    columns = []
-    for j in range(x.size):
-        e = np.zeros_like(x)
-        e[j] = step
-        columns.append((np.asarray(function(x + e)) - np.asarray(function(x - e))) / (2 * step))
-    return np.stack(columns, axis=-1)
 
 
 def random_logits(n, seed):
