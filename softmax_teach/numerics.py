@@ -323,10 +323,14 @@ def logsumexp(x, axis=-1, *, keepdims=False):
         else:
             row_max = x.max(axis=axis, keepdims=True)
             finite_max = np.where(np.isfinite(row_max), row_max, 0).astype(x.dtype)
-            total = np.exp(x - finite_max).sum(axis=axis, keepdims=True)
-            result = np.log(total) + finite_max
-            # -inf rows give log(0) = -inf already; +inf rows give inf; nan rows give nan.
-            result = np.where(np.isnan(row_max), np.nan, result).astype(x.dtype)
+            shifted = np.exp(x - finite_max)
+            # One max entry contributes exactly exp(0) = 1: leave it out of the sum and add it
+            # back with log1p, so that log(1 + rest) keeps the digits of a small rest that
+            # 1 + rest would round away (logsumexp([0, -370]) is 2e-161, not 0).
+            np.put_along_axis(shifted, np.argmax(x, axis=axis, keepdims=True), 0, axis=axis)
+            result = np.log1p(shifted.sum(axis=axis, keepdims=True)) + finite_max
+            # Rows whose max is not finite have their limit: -inf (all -inf), inf, or nan.
+            result = np.where(np.isfinite(row_max), result, row_max).astype(x.dtype)
     return result if keepdims else np.squeeze(result, axis=axis)[()]
 
 
@@ -417,7 +421,8 @@ def cross_entropy(logits, target, *, axis=-1, label_smoothing=0.0, reduction="me
     target_probabilities = _target_as_probabilities(np.asarray(target), logits, axis)
     eps = float(label_smoothing)
     if eps:
-        target_probabilities = (1 - eps) * target_probabilities + eps / n_classes
+        with np.errstate(under="ignore"):  # a tiny target probability may underflow to 0: fine
+            target_probabilities = (1 - eps) * target_probabilities + eps / n_classes
     log_probabilities = log_softmax(logits, axis=-1)
     with np.errstate(all="ignore"):
         # 0 * log(0) counts as 0: a class the target never names costs nothing.
@@ -498,9 +503,10 @@ def softmax_jacobian(x):
     if x.ndim == 0:
         raise ValueError("softmax_jacobian needs at least one dimension, got a scalar")
     s = softmax(x, axis=-1)
-    jacobian = -s[..., :, None] * s[..., None, :]
-    diagonal = np.einsum("...ii->...i", jacobian)
-    diagonal += s
+    with np.errstate(under="ignore"):  # products of tiny probabilities underflow to 0, correctly
+        jacobian = -s[..., :, None] * s[..., None, :]
+        diagonal = np.einsum("...ii->...i", jacobian)
+        diagonal += s
     return jacobian
 
 

@@ -48,14 +48,75 @@ def mp_softmax(x, *, temperature=1.0, digits=DIGITS):
 
 
 def mp_logsumexp(x, *, digits=DIGITS):
-    """``log(sum(exp(x)))`` over the last axis with ``digits`` digits, rounded to float64."""
+    """``log(sum(exp(x)))`` over the last axis with ``digits`` digits, rounded to float64.
+
+    Computed as ``max + log1p(rest)``, where ``rest`` sums the other terms relative to one
+    maximal term, so a result near 0 (``log(1 + 1e-161)``) keeps its digits too: at 50 digits,
+    ``1 + 1e-161`` itself would round to 1.
+    """
     import mpmath
 
     array = np.asarray(x, dtype=float)
     out = np.empty(array.shape[:-1], dtype=np.float64)
     with mpmath.workdps(digits):
         for index in np.ndindex(array.shape[:-1]):
-            out[index] = float(mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v))) for v in array[index])))
+            top, rest = _mp_top_and_rest([mpmath.mpf(float(v)) for v in array[index]])
+            out[index] = float(top + mpmath.log1p(rest))
+    return out
+
+
+def _mp_top_and_rest(row):
+    """The row's max and ``sum(exp(v - max))`` over every entry but one maximal one."""
+    import mpmath
+
+    top_index = max(range(len(row)), key=lambda i: row[i])
+    top = row[top_index]
+    rest = mpmath.fsum(mpmath.exp(v - top) for i, v in enumerate(row) if i != top_index)
+    return top, rest
+
+
+def mp_log_softmax(x, *, temperature=1.0, digits=DIGITS):
+    """Log-softmax of each row (last axis) with ``digits`` digits, rounded once to float64.
+
+    Parameters
+    ----------
+    x : array_like
+        Finite logits, classes on the last axis.
+    temperature : float, optional
+        ``> 0``.
+    digits : int, optional
+        mpmath working precision in decimal digits.
+
+    Returns
+    -------
+    ndarray of float64
+    """
+    import mpmath
+
+    array = np.asarray(x, dtype=float)
+    if not np.isfinite(array).all():
+        raise ValueError("mp_log_softmax is the reference for finite logits only")
+    out = np.empty(array.shape, dtype=np.float64)
+    with mpmath.workdps(digits):
+        t = mpmath.mpf(temperature)
+        for index in np.ndindex(array.shape[:-1]):
+            row = [mpmath.mpf(float(v)) / t for v in array[index]]
+            top, rest = _mp_top_and_rest(row)
+            # (v - top) is exact at this precision; log1p keeps a tiny rest (see mp_logsumexp).
+            log_rest = mpmath.log1p(rest)
+            out[index] = [float((v - top) - log_rest) for v in row]
+    return out
+
+
+def mp_sigmoid(x, *, digits=DIGITS):
+    """``1 / (1 + exp(-x))`` element-wise with ``digits`` digits, rounded once to float64."""
+    import mpmath
+
+    array = np.asarray(x, dtype=float)
+    out = np.empty(array.shape, dtype=np.float64)
+    with mpmath.workdps(digits):
+        for index in np.ndindex(array.shape):
+            out[index] = float(1 / (1 + mpmath.exp(-mpmath.mpf(float(array[index])))))
     return out
 
 
@@ -82,3 +143,36 @@ def ulp_error(approx, exact):
     reference = exact.astype(dtype)
     spacing = np.spacing(np.abs(reference)).astype(np.float64)
     return np.abs(approx.astype(np.float64) - exact) / spacing
+
+
+def max_ulp_error(approx, exact):
+    """The largest :func:`ulp_error` over the elements whose exact value does not underflow.
+
+    How zeros and subnormals count (the convention of ``tests/test_numerics.py`` and
+    ``bench/bench_numerics.py``):
+
+    * an exact value that rounds to a normal or a subnormal number of ``approx.dtype`` is
+      measured in the spacing of that number, so a subnormal result is measured in units of the
+      smallest subnormal (its absolute accuracy; relative accuracy is lost there by design);
+    * an exact value that rounds to 0 in ``approx.dtype`` (it underflowed) is left out: there is
+      no last place to count. Such elements can still be checked separately, e.g. that the
+      result is 0 or the smallest subnormal.
+
+    Parameters
+    ----------
+    approx : ndarray of float16/32/64
+        The result to measure.
+    exact : array_like
+        The reference (float64 or wider).
+
+    Returns
+    -------
+    float
+        The maximum error in ULP, or 0.0 when every exact value underflows.
+    """
+    approx = np.asarray(approx)
+    exact = np.asarray(exact, dtype=np.float64)
+    measurable = exact.astype(approx.dtype) != 0
+    if not measurable.any():
+        return 0.0
+    return float(ulp_error(approx[measurable], exact[measurable]).max())
