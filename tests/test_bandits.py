@@ -1,0 +1,199 @@
+"""Bandit policies and the REINFORCE gradient, against scipy, torch autograd and exact expectations."""
+
+import numpy as np
+import pytest
+from scipy.special import softmax as scipy_softmax
+
+from softmax_teach.bandits import (
+    EpsilonGreedyPolicy,
+    GaussianBandit,
+    GradientBanditPolicy,
+    GreedyPolicy,
+    SoftmaxPolicy,
+    choose_actions,
+    log_policy_gradient,
+    reinforce_update,
+    run,
+)
+
+SLIDE_Q_VALUES = np.array([1.0, 2.0, 1.5, 0.5])
+
+
+# ---------------------------------------------------------------------- the softmax policy gradient
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.3, 4.0])
+def test_log_policy_gradient_matches_torch_autograd(temperature):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    preferences = rng.standard_normal((5, 4))
+    actions = np.array([0, 3, 1, 1, 2])
+    h = torch.tensor(preferences, requires_grad=True)
+    log_pi = torch.log_softmax(h / temperature, dim=-1)
+    log_pi[torch.arange(5), torch.tensor(actions)].sum().backward()
+    np.testing.assert_allclose(log_policy_gradient(preferences, actions, temperature), h.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_log_policy_gradient_is_onehot_minus_pi_for_one_vector():
+    gradient = log_policy_gradient(SLIDE_Q_VALUES, 1)
+    np.testing.assert_allclose(gradient, np.eye(4)[1] - scipy_softmax(SLIDE_Q_VALUES), rtol=1e-12)
+    assert gradient.sum() == pytest.approx(0.0, abs=1e-15)
+
+
+def test_reinforce_update_follows_the_gradient_of_the_advantage_weighted_log_probability():
+    torch = pytest.importorskip("torch")
+    preferences = np.array([[0.2, -0.1, 0.4], [0.0, 0.0, 0.0]])
+    actions, rewards, baseline = np.array([2, 0]), np.array([1.5, -0.5]), np.array([0.5, 0.25])
+    h = torch.tensor(preferences, requires_grad=True)
+    objective = (torch.tensor(rewards - baseline) * torch.log_softmax(h, -1)[torch.arange(2), torch.tensor(actions)]).sum()
+    objective.backward()
+    expected = preferences + 0.1 * h.grad.numpy()
+    np.testing.assert_allclose(reinforce_update(preferences, actions, rewards, baseline, 0.1), expected, rtol=1e-12)
+
+
+def test_expected_reinforce_gradient_is_the_gradient_of_expected_reward():
+    # E_a[R(a) grad log pi(a)] = grad sum_a pi(a) q(a): the identity REINFORCE rests on.
+    torch = pytest.importorskip("torch")
+    preferences = np.array([0.3, -0.2, 0.8, 0.0])
+    q = SLIDE_Q_VALUES
+    pi = scipy_softmax(preferences)
+    estimate = sum(pi[a] * q[a] * log_policy_gradient(preferences, a) for a in range(4))
+    h = torch.tensor(preferences, requires_grad=True)
+    (torch.softmax(h, -1) * torch.tensor(q)).sum().backward()
+    np.testing.assert_allclose(estimate, h.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.zeros(3), 3), "arms 0 to 2"),
+        ((np.zeros(3), 1.0), "integers"),
+        ((np.zeros((2, 3)), np.array([0])), r"shape \(2,\)"),
+        ((np.array([0.0, np.nan]), 0), "finite"),
+        ((np.zeros(3), 0, 0.0), "temperature"),
+    ],
+)
+def test_log_policy_gradient_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        log_policy_gradient(*args)
+
+
+# ---------------------------------------------------------------------- policies
+
+
+@pytest.mark.parametrize("temperature", [0.05, 0.5, 1.0, 10.0])
+def test_softmax_policy_is_scipys_softmax_of_q_over_t(temperature):
+    state = {"estimates": np.vstack([SLIDE_Q_VALUES, 100 * SLIDE_Q_VALUES])}
+    expected = scipy_softmax(state["estimates"] / temperature, axis=1)
+    np.testing.assert_allclose(SoftmaxPolicy(temperature).probabilities(state), expected, rtol=1e-12, atol=1e-300)
+
+
+def test_epsilon_greedy_and_greedy_probabilities_share_ties():
+    state = {"estimates": np.array([[1.0, 3.0, 3.0, 0.0]])}
+    np.testing.assert_allclose(EpsilonGreedyPolicy(0.2).probabilities(state), [[0.05, 0.45, 0.45, 0.05]])
+    np.testing.assert_allclose(GreedyPolicy().probabilities(state), [[0.0, 0.5, 0.5, 0.0]])
+
+
+def test_choose_actions_draws_each_arm_with_its_probability():
+    # Evenly spaced uniforms turn the inverse-CDF draw into exact frequencies (up to 1/n).
+    n = 10_000
+    probabilities = np.tile([0.1, 0.0, 0.6, 0.3], (n, 1))
+    actions = choose_actions(probabilities, (np.arange(n) + 0.5) / n)
+    np.testing.assert_allclose(np.bincount(actions, minlength=4) / n, [0.1, 0.0, 0.6, 0.3], atol=1 / n)
+    assert choose_actions(np.array([[0.5, 0.5 - 1e-16]]), np.array([0.9999999999999999]))[0] == 1
+
+
+def test_sample_average_estimates_are_the_mean_reward_of_each_arm():
+    policy = SoftmaxPolicy(1.0)
+    state = policy.initial_state(1, 3)
+    for action, reward in [(0, 1.0), (2, 4.0), (0, 3.0), (0, 5.0)]:
+        policy.update(state, np.array([action]), np.array([reward]))
+    np.testing.assert_allclose(state["estimates"], [[3.0, 0.0, 4.0]])
+    np.testing.assert_allclose(state["counts"], [[3, 0, 1]])
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: SoftmaxPolicy(-1.0), "temperature"),
+        (lambda: SoftmaxPolicy(np.inf), "temperature"),
+        (lambda: EpsilonGreedyPolicy(1.5), "epsilon"),
+        (lambda: GradientBanditPolicy(step_size=0), "step_size"),
+        (lambda: GaussianBandit(n_arms=1), "n_arms"),
+        (lambda: GaussianBandit(means=[1.0]), "means"),
+        (lambda: GaussianBandit(reward_noise=-1), "reward_noise"),
+    ],
+)
+def test_policies_and_bandits_reject_bad_settings(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+# ---------------------------------------------------------------------- experiments
+
+
+def test_run_returns_per_step_averages_and_is_reproducible():
+    bandit = GaussianBandit()
+    first = run(SoftmaxPolicy(0.2), bandit, steps=50, seeds=30)
+    second = run(SoftmaxPolicy(0.2), bandit, steps=50, seeds=range(30))
+    for name in ("average_reward", "cumulative_regret", "optimal_action_rate"):
+        assert getattr(first, name).shape == (50,)
+        np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+    assert first.final_regret.shape == (30,)
+    assert np.all(np.diff(first.cumulative_regret) >= 0)
+
+
+def test_a_runs_result_depends_on_its_own_seed_only():
+    bandit = GaussianBandit()
+    alone = run(EpsilonGreedyPolicy(0.1), bandit, steps=40, seeds=[7])
+    batched = run(EpsilonGreedyPolicy(0.1), bandit, steps=40, seeds=[3, 7, 11])
+    assert alone.final_regret[0] == batched.final_regret[1]
+
+
+def test_uniform_play_has_the_expected_regret_and_reward():
+    # epsilon = 1 pulls uniformly at random: each step's expected regret is best - mean(means).
+    means = [0.0, 1.0, 2.0, 3.0]
+    result = run(EpsilonGreedyPolicy(1.0), GaussianBandit(means=means), steps=500, seeds=400)
+    assert result.cumulative_regret[-1] == pytest.approx(500 * 1.5, rel=0.02)
+    assert result.average_reward.mean() == pytest.approx(1.5, abs=0.03)
+    assert result.optimal_action_rate.mean() == pytest.approx(0.25, abs=0.01)
+
+
+def test_without_reward_noise_reward_and_regret_add_up_to_the_best_mean():
+    means = np.array([0.5, -1.0, 2.0])
+    result = run(SoftmaxPolicy(0.5), GaussianBandit(means=means, reward_noise=0.0), steps=100, seeds=20)
+    per_step_regret = np.diff(result.cumulative_regret, prepend=0.0)
+    np.testing.assert_allclose(result.average_reward + per_step_regret, 2.0, rtol=1e-12)
+
+
+def test_softmax_at_temperature_zero_is_the_greedy_policy():
+    bandit = GaussianBandit()
+    greedy = run(GreedyPolicy(), bandit, steps=100, seeds=50)
+    cold = run(SoftmaxPolicy(0.0), bandit, steps=100, seeds=50)
+    np.testing.assert_array_equal(greedy.final_regret, cold.final_regret)
+
+
+def test_exploring_policies_beat_greedy_and_learn_the_best_arm():
+    bandit, seeds = GaussianBandit(), range(200)
+    greedy = run(GreedyPolicy(), bandit, 1000, seeds)
+    softmax = run(SoftmaxPolicy(0.2), bandit, 1000, seeds)
+    gradient = run(GradientBanditPolicy(0.1), bandit, 1000, seeds)
+    assert softmax.cumulative_regret[-1] < 0.5 * greedy.cumulative_regret[-1]
+    assert gradient.optimal_action_rate[-100:].mean() > 0.8
+    assert softmax.regret_standard_error > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"steps": 0, "seeds": 3}, "steps"),
+        ({"steps": 10, "seeds": 0}, "seeds"),
+        ({"steps": 10, "seeds": [1, -2]}, "seeds"),
+        ({"steps": 10, "seeds": []}, "seeds"),
+        ({"steps": 10, "seeds": 3, "bandit": "ten arms"}, "bandit"),
+    ],
+)
+def test_run_rejects_bad_arguments(kwargs, message):
+    kwargs = {"bandit": GaussianBandit(), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        run(SoftmaxPolicy(1.0), **kwargs)
