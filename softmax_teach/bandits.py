@@ -175,7 +175,7 @@ class SoftmaxPolicy(_ActionValuePolicy):
     >>> policy = SoftmaxPolicy(temperature=0.5)
     >>> state = {"estimates": np.array([[1.0, 2.0, 1.5, 0.5]])}
     >>> np.round(policy.probabilities(state), 4)
-    array([[0.0865, 0.6394, 0.2352, 0.0318]])
+    array([[0.0871, 0.6439, 0.2369, 0.0321]])
     """
 
     def __init__(self, temperature=1.0, initial_value=0.0):
