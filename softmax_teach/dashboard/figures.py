@@ -272,18 +272,16 @@ class AttentionFigure(PngFigure):
 
     def build(self):
         n = len(self.tokens)
-        self.ax = self.figure.add_axes((0.16, 0.10, 0.62, 0.80))
-        self.colorbar_ax = self.figure.add_axes((0.82, 0.10, 0.03, 0.80))
+        self.ax = self.figure.add_axes((0.17, 0.03, 0.62, 0.78))
+        self.colorbar_ax = self.figure.add_axes((0.84, 0.03, 0.03, 0.78))
         self.image = self.ax.imshow(np.zeros((n, n)), vmin=0.0, vmax=1.0, cmap=self.colors["colormap"])
         self.figure.colorbar(self.image, cax=self.colorbar_ax, label="weight")
         labels = [f"{i}:{token}" for i, token in enumerate(self.tokens)]
-        self.ax.set_xticks(np.arange(n), labels, rotation=30, ha="right")
+        self.ax.set_xticks(np.arange(n), labels, rotation=30, ha="left")
         self.ax.set_yticks(np.arange(n), labels)
-        self.ax.set_xlabel("key (attended to)")
-        self.ax.set_ylabel("query")
-        self.ax.xaxis.set_label_position("top")
+        self.ax.set_ylabel("query (row)")
         self.ax.xaxis.tick_top()
-        self.ax.tick_params(axis="x", labelrotation=30)
+        self.figure.text(0.48, 0.965, "key (column) each query attends to", ha="center", va="top", fontsize=16)
         self.cell_texts = [[self.ax.text(j, i, "", ha="center", va="center", fontsize=14) for j in range(n)]
                            for i in range(n)]
 

@@ -41,6 +41,10 @@ _PROJECTOR_CSS = """<style>
 .softmax-explorer-tab .widget-text input { height: 2em; }
 .softmax-explorer-tab button { height: 2.1em; }
 .softmax-explorer-tab .widget-slider { height: 2.1em; }
+.softmax-explorer .lm-TabBar-tab, .softmax-explorer .p-TabBar-tab {
+  flex: 0 0 auto !important; max-width: none !important; min-width: 12em !important;
+  font-size: 18px !important; line-height: 2em !important; height: 2.2em !important; }
+.softmax-explorer .lm-TabBar, .softmax-explorer .p-TabBar { min-height: 2.3em !important; }
 </style>"""
 
 
@@ -99,10 +103,12 @@ class FigureView:
         self.renders = 0  # how many PNGs were actually rendered (the rest came from the cache)
 
     def show(self, key, draw):
-        """Display the figure for ``key``, calling ``draw()`` to update artists if not cached."""
+        """Call ``draw()`` to update the artists, then display the PNG for ``key`` (cached)."""
+        # Updating the artists is cheap (about a millisecond) and keeps them matching the picture;
+        # rendering the PNG is the expensive step, and the one that is cached.
+        draw()
         png = self._cache.get(key)
         if png is None:
-            draw()
             png = self.figure.png()
             self.renders += 1
             self._cache[key] = png
@@ -168,8 +174,13 @@ class LogitsEditor:
     def _slider_moved(self, index, value):
         if self._syncing:
             return
+        # The browser snaps a value to min + k * step and sends it back (0.1 comes back as
+        # 0.09999999999999964): that is no change, and the pasted value must not be replaced.
+        value = float(f"{float(value):.12g}")
         values = list(self.state.logits)
-        values[index] = float(value)
+        if index < len(values) and math.isclose(values[index], value, rel_tol=1e-9, abs_tol=1e-12):
+            return
+        values[index] = value
         self.state.set_logits(values)
         self.message.value = ""
         self._show_text()
@@ -308,11 +319,12 @@ class TemperatureTab(_TabView):
         self.editor = LogitsEditor(self.state, guard(self.refresh), guard)
         self.temperature_slider = _temperature_slider(self.state.temperature)
         self.temperature_slider.observe(guard(self._temperature_changed), names="value")
-        self.stable_toggle = widgets.Checkbox(value=True, description="subtract the max (stable softmax)",
-                                              indent=False)
+        self.stable_toggle = widgets.Checkbox(value=True, description="stable: subtract the max first",
+                                              indent=False, layout=widgets.Layout(width="95%"))
         self.stable_toggle.add_class("stable-toggle")
         self.stable_toggle.observe(guard(self._stable_changed), names="value")
-        self.predict_toggle = widgets.Checkbox(value=False, description="predict, then reveal", indent=False)
+        self.predict_toggle = widgets.Checkbox(value=False, description="predict, then reveal", indent=False,
+                                              layout=widgets.Layout(width="95%"))
         self.predict_toggle.add_class("predict-toggle")
         self.predict_toggle.observe(guard(self._predict_changed), names="value")
         self.reveal_button = _button("reveal", "reveal-button", "eye")
@@ -335,7 +347,10 @@ class TemperatureTab(_TabView):
 
     # ------------------------------------------------------------------ callbacks
     def _temperature_changed(self, change):
-        self.state.set_temperature(float(change["new"]))
+        temperature = float(change["new"])
+        if math.isclose(temperature, self.state.temperature, rel_tol=1e-9):
+            return  # the browser echoing a snapped value back
+        self.state.set_temperature(temperature)
         self.refresh()
 
     def _stable_changed(self, change):
@@ -574,9 +589,10 @@ class AttentionTab(_TabView):
         self.d_slider = widgets.SelectionSlider(options=choices, value=self.state.d, description="dimension d",
                                                 style={"description_width": "9em"},
                                                 layout=widgets.Layout(width="95%"))
-        self.scaled_toggle = widgets.Checkbox(value=self.state.scaled, description="divide scores by √d", indent=False)
+        self.scaled_toggle = widgets.Checkbox(value=self.state.scaled, description="divide scores by √d", indent=False,
+                                              layout=widgets.Layout(width="95%"))
         self.causal_toggle = widgets.Checkbox(value=self.state.causal, description="causal mask (no peeking ahead)",
-                                              indent=False)
+                                              indent=False, layout=widgets.Layout(width="95%"))
         self.seed_box = widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed",
                                                style={"description_width": "9em"}, layout=widgets.Layout(width="18em"))
         self.new_button = _button("new queries and keys", "new-qk-button", "random")
