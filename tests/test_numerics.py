@@ -18,6 +18,7 @@ Reference libraries are called inside ``np.errstate(all="ignore")`` where *they*
 from __future__ import annotations
 
 import doctest
+import re
 import warnings
 
 import numpy as np
@@ -274,14 +275,14 @@ class TestTemperature:
             lambda: sample([1.0, 2.0], temperature=bad, rng=0),
         ]
         for call in calls:
-            with pytest.raises(ValueError, match=rf"temperature must be .*got {__import__('re').escape(repr(bad))}"):
+            with pytest.raises(ValueError, match=rf"temperature must be .*got {re.escape(repr(bad))}"):
                 call()
 
 
 class TestInvalidArguments:
     @pytest.mark.parametrize("top_p", [0, 0.0, -0.1, 1.0000001, 1.5, np.nan, INF, True, "0.9"])
     def test_top_p_outside_zero_one(self, top_p):
-        with pytest.raises(ValueError, match=rf"top_p must be a number in \(0, 1\].*got {__import__('re').escape(repr(top_p))}"):
+        with pytest.raises(ValueError, match=rf"top_p must be a number in \(0, 1\].*got {re.escape(repr(top_p))}"):
             sampling_probabilities([1.0, 2.0], top_p=top_p)
         with pytest.raises(ValueError, match="top_p"):
             sample([1.0, 2.0], top_p=top_p)
@@ -293,7 +294,7 @@ class TestInvalidArguments:
 
     @pytest.mark.parametrize("top_k", [0, -1, 1.5, True, "2"])
     def test_top_k_must_be_a_positive_integer(self, top_k):
-        with pytest.raises(ValueError, match=rf"top_k must be a positive integer.*got {__import__('re').escape(repr(top_k))}"):
+        with pytest.raises(ValueError, match=rf"top_k must be a positive integer.*got {re.escape(repr(top_k))}"):
             sampling_probabilities([1.0, 2.0], top_k=top_k)
 
     @pytest.mark.parametrize("min_p", [-0.1, 1.1, np.nan, True])
@@ -517,7 +518,7 @@ class TestAgreement:
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-def test_float16_agrees_with_torch(dtype):
+def test_every_float_dtype_agrees_with_torch(dtype):
     x = np.random.default_rng(3).standard_normal((4, 6)).astype(dtype) * 3
     tensor = torch.from_numpy(x)
     np.testing.assert_allclose(softmax(x), torch.softmax(tensor, -1).numpy(), rtol=rel_tol(dtype), atol=1e-4)
@@ -642,7 +643,8 @@ def test_shift_invariance(x, shift):
 def test_order_is_kept(x):
     order = np.argsort(x, kind="stable")
     for result in (softmax(x), softmax(x, precise=True), log_softmax(x)):
-        assert (np.diff(result[order]) >= 0).all()
+        ordered = result[order]
+        assert (ordered[1:] >= ordered[:-1]).all()  # compare, not diff: -inf - -inf is nan
 
 
 @FAST
@@ -743,22 +745,23 @@ def test_filters_apply_in_the_documented_order():
 
 
 @pytest.mark.parametrize(
-    "settings_",
+    "filters",
     [{}, {"temperature": 0.5}, {"temperature": 3.0}, {"top_k": 3}, {"top_p": 0.8}, {"min_p": 0.1}, {"temperature": 0}],
     ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "plain",
 )
-def test_sample_frequencies_match_sampling_probabilities(settings_):
+def test_sample_frequencies_match_sampling_probabilities(filters):
     logits = np.array([2.0, 1.0, 0.1, 2.0, -1.0, 0.5])
-    probabilities = sampling_probabilities(logits, **settings_)
-    draws = sample(logits, size=20_000, rng=np.random.default_rng(2024), **settings_)
+    probabilities = sampling_probabilities(logits, **filters)
+    draws = sample(logits, size=20_000, rng=np.random.default_rng(2024), **filters)
     assert draws.dtype == np.int64 and draws.shape == (20_000,)
     counts = np.bincount(draws, minlength=logits.size)
     assert (counts[probabilities == 0] == 0).all()
     possible = probabilities > 0
-    test = scipy.stats.chisquare(counts[possible], probabilities[possible] * draws.size) if possible.sum() > 1 else None
-    assert test is None or test.pvalue > 1e-4
-    assert isinstance(sample(logits, rng=1, **settings_), int)
-    np.testing.assert_array_equal(sample(logits, size=(2, 3), rng=5, **settings_), sample(logits, size=(2, 3), rng=5, **settings_))
+    assert possible.sum() >= 2  # every setting here leaves a real choice (T=0 has a tie)
+    # Seeded, so deterministic; a wrong distribution gives p-values around 1e-100 at this size.
+    assert scipy.stats.chisquare(counts[possible], probabilities[possible] * draws.size).pvalue > 1e-4
+    assert isinstance(sample(logits, rng=1, **filters), int)
+    np.testing.assert_array_equal(sample(logits, size=(2, 3), rng=5, **filters), sample(logits, size=(2, 3), rng=5, **filters))
 
 
 # =========================================================================== 4. accuracy (ULP)
@@ -817,13 +820,6 @@ def test_precise_softmax_with_a_temperature():
     x = np.random.default_rng(4).standard_normal((4, 64)).astype(np.float32) * 30
     exact = mp_softmax(x.astype(np.float64), temperature=0.7)
     assert max_ulp_error(softmax(x, temperature=0.7, precise=True), exact) <= 1.0
-
-
-def test_ulp_measure_counts_subnormals_and_skips_underflow():
-    exact = np.array([1.0, 3 * 5e-324, 1e-330])  # normal, subnormal, underflowed in float64
-    approx = np.array([1.0 + 2 * np.finfo(float).eps, 4 * 5e-324, 0.0])
-    np.testing.assert_array_equal(ulp_error(approx, exact)[:2], [2.0, 1.0])
-    assert max_ulp_error(approx, exact) == 2.0
 
 
 # =========================================================================== 5. doctests
