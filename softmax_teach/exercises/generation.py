@@ -1,0 +1,124 @@
+"""Checks for the exercises of notebook 14 (generative models).
+
+1. :func:`check_perplexity` — perplexity from the probabilities a model gave to the characters
+   that really came. It names the usual slips: the mean loss without ``exp``, the sign of the
+   log forgotten, ``1 / mean(p)`` instead of the geometric mean, the product without the root.
+2. :func:`check_filtered_distribution` — the distribution a sampler draws from after
+   temperature and top-k. It names a filter left unrenormalised, the temperature multiplied
+   instead of divided, and one class too many or too few.
+
+Numpy only: nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from softmax_teach.exercises.core import check_array, check_value
+from softmax_teach.numerics import sampling_probabilities, softmax
+
+__all__ = ["EXERCISE_PROBABILITIES", "EXERCISE_LOGITS", "check_perplexity", "check_filtered_distribution"]
+
+#: The probabilities a model gave to the eight characters that really came next (exercise 1).
+EXERCISE_PROBABILITIES = np.array([0.9, 0.6, 0.05, 0.8, 0.3, 0.95, 0.7, 0.2])
+
+#: Next-character logits over six characters (exercise 2).
+EXERCISE_LOGITS = np.array([3.0, 2.5, 0.5, 1.0, -1.0, 2.0])
+
+
+def _probabilities(values, name):
+    p = np.asarray(values, dtype=float).ravel()
+    if p.size == 0 or not np.all((p > 0) & (p <= 1)):
+        raise ValueError(f"{name} must be a non-empty array of probabilities in (0, 1], got {values!r}")
+    return p
+
+
+def check_perplexity(answer, probabilities=EXERCISE_PROBABILITIES):
+    """Check the perplexity ``exp(-mean(log p))`` of the observed characters.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's perplexity.
+    probabilities : array_like
+        ``p(observed character)`` at each step (default :data:`EXERCISE_PROBABILITIES`).
+
+    Returns
+    -------
+    Feedback
+    """
+    p = _probabilities(probabilities, "probabilities")
+    mean_nll = float(-np.log(p).mean())
+    hints = (
+        (
+            lambda got: np.isclose(got, mean_nll),
+            f"that is the mean loss -mean(log p) = {mean_nll:.4g} nats; the perplexity is its exp.",
+        ),
+        (
+            lambda got: np.isclose(got, np.exp(-mean_nll)),
+            "that is exp(mean(log p)), the geometric mean of the probabilities: perplexity is its "
+            "inverse, exp(-mean(log p)). Check the sign.",
+        ),
+        (
+            lambda got: np.isclose(got, 1 / p.mean()),
+            "1 / mean(p) uses the arithmetic mean; perplexity uses the geometric one: exp(-mean(log p)).",
+        ),
+        (
+            lambda got: np.isclose(got, 1 / np.prod(p)),
+            "1 / prod(p) grows with the length of the text; take the mean of the logs (the n-th root).",
+        ),
+    )
+    return check_value(answer, np.exp(mean_nll), what="your perplexity", hints=hints)
+
+
+def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0.5, top_k=3):
+    """Check the sampling distribution after ``temperature`` and ``top_k`` (in that order).
+
+    Parameters
+    ----------
+    answer : array_like
+        The learner's probabilities over all classes (cut classes at 0).
+    logits : array_like
+        1-D logits (default :data:`EXERCISE_LOGITS`).
+    temperature : float
+        > 0.
+    top_k : int
+        Classes kept, >= 1 and less than the number of classes.
+
+    Returns
+    -------
+    Feedback
+    """
+    x = np.asarray(logits, dtype=float)
+    if x.ndim != 1 or x.size < 2 or not np.isfinite(x).all():
+        raise ValueError(f"logits must be a 1-D array of at least 2 finite numbers, got {logits!r}")
+    if isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or not 1 <= top_k < x.size:
+        raise ValueError(f"top_k must be an integer in [1, {x.size}), got {top_k!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0:
+        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    expected = sampling_probabilities(x, temperature=temperature, top_k=top_k)
+    tempered = softmax(x, temperature=temperature)
+    keep = expected > 0
+    hints = (
+        (
+            lambda got: np.allclose(got, np.where(keep, tempered, 0)),
+            "the right classes are kept, but the probabilities sum to less than 1: renormalise "
+            "over the kept classes (divide by their sum).",
+        ),
+        (
+            lambda got: np.allclose(got, sampling_probabilities(x * temperature, top_k=top_k)),
+            f"the logits were multiplied by T = {temperature}; a temperature divides them: softmax(x / T).",
+        ),
+        (
+            lambda got: np.allclose(got, sampling_probabilities(x, top_k=top_k)),
+            "these are the top-k probabilities at T = 1: divide the logits by the temperature first.",
+        ),
+        (
+            lambda got: np.count_nonzero(got) != top_k,
+            f"a different number of classes than {top_k} has a non-zero probability: top-k with "
+            f"k = {top_k} keeps exactly the {top_k} most probable classes here (no ties).",
+        ),
+    )
+    return check_array(answer, expected, what="your filtered distribution", hints=hints)

@@ -1,0 +1,44 @@
+"""Exercise checks of notebook 13: right answers pass, the usual mistakes get their own hint."""
+
+import numpy as np
+import pytest
+import torch
+
+from softmax_teach.exercises.attention import EXERCISE_KEYS, EXERCISE_QUERIES, check_causal_weights, check_merged_state
+from softmax_teach.models.attention import attention_weights
+from softmax_teach.numerics import softmax
+
+
+def test_causal_weights_check_accepts_torch_and_names_each_mistake():
+    q, k = EXERCISE_QUERIES, EXERCISE_KEYS
+    reference = attention_weights(torch.from_numpy(q), torch.from_numpy(k), causal=True).numpy()
+    assert check_causal_weights(reference)
+    scores = q @ k.T / np.sqrt(3)
+    future = ~np.tril(np.ones((4, 4), dtype=bool))
+    mistakes = {
+        "1/√d": softmax(np.where(future, -np.inf, q @ k.T)),
+        "every query looks at every key": softmax(scores),
+        "no longer sums to 1": np.tril(softmax(scores)),
+        "columns sum to 1": softmax(np.where(future, -np.inf, scores), axis=0),
+    }
+    for hint, answer in mistakes.items():
+        verdict = check_causal_weights(answer)
+        assert not verdict and hint in verdict.message, (hint, verdict.message)
+    assert "shape" in check_causal_weights(np.zeros((3, 3))).message
+    with pytest.raises(ValueError, match="queries and keys"):
+        check_causal_weights(reference, q, k[:2])
+
+
+def test_merged_state_check_compares_with_logsumexp_of_both_blocks():
+    from scipy.special import logsumexp
+
+    a, b = np.array([1.0, 3.0, 2.0]), np.array([5.0, 0.0, -2.0])
+    m = 5.0
+    l_true = float(np.exp(logsumexp(np.concatenate([a, b])) - m))
+    assert check_merged_state((m, l_true), a, b)
+    unrescaled = np.exp(a - 3).sum() + np.exp(b - 5).sum()
+    assert "exp(m1 - m)" in check_merged_state((m, unrescaled), a, b).message
+    assert "max" in check_merged_state((3.0, l_true), a, b).message
+    assert "pair" in check_merged_state(4.0, a, b).message
+    with pytest.raises(ValueError, match="finite"):
+        check_merged_state((m, l_true), [np.inf], b)
