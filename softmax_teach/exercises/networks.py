@@ -1,0 +1,154 @@
+"""Checks for the *On your own* exercises of notebooks 05 (neural networks), 08 (image
+classification) and 09 (NLP).
+
+Each check returns a :class:`~softmax_teach.exercises.core.Feedback` whose message names the
+usual mistake when it recognises one. Nothing here imports torch at module level; the masked-mean
+check imports it when called.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from softmax_teach.calibration import fit_temperature
+from softmax_teach.exercises.core import Feedback, check_array, check_value
+from softmax_teach.numerics import softmax
+
+__all__ = [
+    "double_softmax_floor",
+    "check_double_softmax_floor",
+    "check_top_k",
+    "check_fitted_temperature",
+    "check_masked_mean",
+]
+
+
+# --------------------------------------------------------------------------- notebook 05
+
+
+def double_softmax_floor(num_classes: int) -> float:
+    """The smallest per-sample loss ``CrossEntropyLoss`` can report when fed softmax probabilities.
+
+    The best the first softmax can do is a one-hot vector; the loss's own softmax then turns
+    ``[1, 0, ..., 0]`` into ``e / (e + n - 1)`` for the right class, so the loss is at least
+    ``log(1 + (n - 1) / e)``.
+    """
+    if not isinstance(num_classes, numbers.Integral) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    return math.log1p((num_classes - 1) / math.e)
+
+
+def check_double_softmax_floor(answer, num_classes: int = 10) -> Feedback:
+    """Check the lowest loss a double-softmax model can reach with ``num_classes`` classes."""
+    expected = double_softmax_floor(num_classes)
+    hints = (
+        (lambda got: abs(got) < 1e-6, "0 would need the loss's softmax to give the right class probability 1, "
+         "but its inputs are probabilities, all between 0 and 1: what is softmax([1, 0, ..., 0])?"),
+        (lambda got: math.isclose(got, math.log(num_classes), rel_tol=1e-6),
+         f"log({num_classes}) is the loss of a uniform guess; the best first softmax is one-hot, not uniform."),
+        (lambda got: math.isclose(got, -math.log(math.e / (math.e + num_classes)), rel_tol=1e-6),
+         f"almost: a one-hot vector has one 1 and {num_classes - 1} zeros, so the denominator is "
+         f"e + {num_classes - 1}, not e + {num_classes}."),
+        (lambda got: math.isclose(got, math.e / (math.e + num_classes - 1), rel_tol=1e-6),
+         "that is the probability of the right class; the loss is minus its logarithm."),
+    )
+    return check_value(answer, expected, what=f"the floor for {num_classes} classes", rtol=1e-6, hints=hints)
+
+
+# --------------------------------------------------------------------------- notebook 08
+
+
+def check_top_k(classes, probabilities, logits, k: int = 5) -> Feedback:
+    """Check the ``k`` most probable classes (best first) and their softmax probabilities.
+
+    Parameters
+    ----------
+    classes : array_like of int, shape (k,)
+        The learner's class indices, most probable first.
+    probabilities : array_like, shape (k,)
+        Their probabilities.
+    logits : array_like, shape (classes,)
+        The logits of one image.
+    k : int
+    """
+    z = np.asarray(logits, dtype=float)
+    if z.ndim != 1 or not 1 <= k <= z.size:
+        raise ValueError(f"logits must be 1-D with at least k={k!r} entries, got shape {z.shape}")
+    p = softmax(z)
+    order = np.argsort(-p, kind="stable")[:k]
+    try:
+        got_classes = np.asarray(classes).astype(int).ravel()
+    except (TypeError, ValueError):
+        return Feedback(False, f"classes should be class indices, got {type(classes).__name__}.")
+    if got_classes.shape != (k,):
+        return Feedback(False, f"expected {k} classes, got {got_classes.size}.")
+    if np.array_equal(got_classes, order[::-1]):
+        return Feedback(False, "these are the right classes in the wrong order: top-k lists the most probable first.")
+    if not np.array_equal(got_classes, order):
+        return Feedback(False, f"the top-{k} classes are not {got_classes.tolist()}: sort by probability, largest first.")
+    hints = (
+        (lambda got: got.shape == (k,) and np.allclose(got, z[order]),
+         "these are the logits of the top classes: apply softmax first (probabilities sum to 1 over all classes)."),
+        (lambda got: got.shape == (k,) and np.allclose(got, softmax(z[order])),
+         f"you applied softmax to the top-{k} logits only; softmax goes over all {z.size} classes, then take the top {k}."),
+    )
+    return check_array(probabilities, p[order], what=f"the top-{k} probabilities", rtol=1e-4, atol=1e-6, hints=hints)
+
+
+def check_fitted_temperature(answer, logits, labels) -> Feedback:
+    """Check a temperature fitted by minimising the NLL of ``softmax(logits / T)`` on ``logits, labels``."""
+    expected = fit_temperature(logits, labels)
+    hints = (
+        (lambda got: got > 0 and math.isclose(1.0 / got, expected, rel_tol=2e-3),
+         "that is 1/T: the logits are divided by T, so an over-confident model needs T > 1."),
+        (lambda got: math.isclose(got, 1.0),
+         "T = 1 leaves the model as it is; minimise the validation NLL over T."),
+    )
+    return check_value(answer, expected, what="your temperature", rtol=2e-3, hints=hints)
+
+
+# --------------------------------------------------------------------------- notebook 09
+
+
+def _masked_mean_cases():
+    rng = np.random.default_rng(9)
+    embedded = rng.normal(size=(3, 5, 4))
+    mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]], dtype=bool)
+    return embedded, mask
+
+
+def check_masked_mean(function) -> Feedback:
+    """Check ``function(embedded, mask)``: mean over the sequence axis of the real tokens only.
+
+    ``embedded`` is a float tensor ``(batch, length, dim)``, ``mask`` a bool tensor ``(batch,
+    length)`` that is True for real tokens. The result must have shape ``(batch, dim)``.
+    """
+    import torch
+
+    from softmax_teach.models.classifiers import masked_mean
+
+    if not callable(function):
+        return Feedback(False, f"pass the function itself (no parentheses), got {type(function).__name__}.")
+    embedded_np, mask_np = _masked_mean_cases()
+    embedded, mask = torch.tensor(embedded_np), torch.tensor(mask_np)
+    try:
+        result = function(embedded.clone(), mask.clone())
+    except Exception as error:  # a learner's bug must become feedback, not a traceback
+        return Feedback(False, f"your function raised {type(error).__name__}: {error}")
+    if isinstance(result, torch.Tensor):
+        result = result.detach().numpy()
+    expected = masked_mean(embedded, mask).numpy()
+    hints = (
+        (lambda got: got.shape == expected.shape and np.allclose(got, embedded_np.mean(axis=1)),
+         "this is the plain mean over all positions, padding included (what avg_pool2d computes): "
+         "divide the sum of the real tokens by the number of real tokens, mask.sum(dim=1)."),
+        (lambda got: got.shape == expected.shape and np.allclose(got, (embedded_np * mask_np[..., None]).sum(axis=1)),
+         "this is the sum of the real tokens; divide it by how many there are in each row."),
+        (lambda got: got.shape == expected.shape
+         and np.allclose(got, (embedded_np * mask_np[..., None]).sum(axis=1) / embedded_np.shape[1]),
+         "the padding is zeroed, but you divided by the padded length; divide by mask.sum(dim=1)."),
+    )
+    return check_array(result, expected, what="your masked mean", rtol=1e-6, atol=1e-9, hints=hints)

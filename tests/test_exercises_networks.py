@@ -1,0 +1,76 @@
+"""Exercise checks of notebooks 05, 08 and 09: right answers pass, usual mistakes are named."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import softmax as scipy_softmax
+
+from softmax_teach.exercises.networks import (
+    check_double_softmax_floor,
+    check_fitted_temperature,
+    check_masked_mean,
+    check_top_k,
+    double_softmax_floor,
+)
+
+
+@pytest.mark.parametrize("n", [2, 3, 10])
+def test_double_softmax_floor_equals_torch_cross_entropy_of_a_one_hot_probability(n):
+    torch = pytest.importorskip("torch")
+    one_hot = torch.zeros(1, n, dtype=torch.float64)
+    one_hot[0, 0] = 1.0
+    loss = torch.nn.functional.cross_entropy(one_hot, torch.tensor([0])).item()
+    assert double_softmax_floor(n) == pytest.approx(loss, rel=1e-12)
+
+
+def test_double_softmax_floor_check_names_mistakes():
+    assert check_double_softmax_floor(math.log1p(9 / math.e), 10)
+    assert "uniform" in check_double_softmax_floor(math.log(10), 10).message
+    assert "e + 9" in check_double_softmax_floor(math.log1p(10 / math.e), 10).message
+    assert "minus its logarithm" in check_double_softmax_floor(math.e / (math.e + 9), 10).message
+    assert "one-hot" in check_double_softmax_floor(0.0, 10).message or "softmax([1" in check_double_softmax_floor(0.0, 10).message
+    with pytest.raises(ValueError, match="num_classes"):
+        double_softmax_floor(1)
+
+
+LOGITS = np.array([0.5, 3.0, -1.0, 2.0, 0.0, 1.0, -2.0, 2.5])
+
+
+def test_top_k_right_answer_passes_and_usual_mistakes_are_named():
+    p = scipy_softmax(LOGITS)
+    order = np.argsort(-p)[:5]
+    assert check_top_k(order, p[order], LOGITS)
+    assert "wrong order" in check_top_k(order[::-1], p[order][::-1], LOGITS).message
+    assert "logits" in check_top_k(order, LOGITS[order], LOGITS).message
+    assert "only" in check_top_k(order, scipy_softmax(LOGITS[order]), LOGITS).message
+    assert not check_top_k(order[:3], p[order][:3], LOGITS)
+    assert not check_top_k([0, 1, 2, 3, 4], p[:5], LOGITS)
+
+
+def test_fitted_temperature_check():
+    from softmax_teach.calibration import fit_temperature
+
+    rng = np.random.default_rng(0)
+    logits = 3 * rng.normal(size=(300, 4))
+    labels = np.array([rng.choice(4, p=q) for q in scipy_softmax(logits / 3, axis=1)])
+    t = fit_temperature(logits, labels)
+    assert check_fitted_temperature(t, logits, labels)
+    assert "1/T" in check_fitted_temperature(1 / t, logits, labels).message
+    assert not check_fitted_temperature(t * 1.2, logits, labels)
+
+
+def test_masked_mean_check_accepts_a_right_function_and_names_the_plain_mean():
+    torch = pytest.importorskip("torch")
+
+    def right(embedded, mask):
+        m = mask.unsqueeze(-1).to(embedded.dtype)
+        return (embedded * m).sum(1) / m.sum(1)
+
+    assert check_masked_mean(right)
+    assert "plain mean" in check_masked_mean(lambda e, m: e.mean(dim=1)).message
+    assert "sum of the real tokens" in check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1)).message
+    assert "padded length" in check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1) / e.shape[1]).message
+    assert "shape" in check_masked_mean(lambda e, m: e.mean(dim=2)).message
+    assert "raised" in check_masked_mean(lambda e, m: 1 / 0).message
+    assert not check_masked_mean(torch.zeros(3))
