@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, check_value
+from softmax_teach.exercises.core import check_value
 from softmax_teach.exercises.functions import Case, check_function
 from softmax_teach.numerics import log_softmax, logsumexp, softmax
 
