@@ -549,6 +549,25 @@ def test_blocked_rows_and_layouts_agree_with_scipy():
         np.testing.assert_allclose(entropy(softmax(x3, axis=axis), axis=axis), scipy.stats.entropy(softmax(x3, axis=axis), axis=axis), rtol=1e-13)
 
 
+def test_non_finite_rows_in_every_block_get_their_limit():
+    """Rows needing the limit (nan, +inf, all -inf) scattered over many cache blocks."""
+    rng = np.random.default_rng(12)
+    n = 500
+    step_rows = numerics._BLOCK_BYTES // (n * 8)
+    x = rng.standard_normal((4 * step_rows + 3, n))
+    nan_rows, inf_rows, masked_rows = rng.choice(x.shape[0], size=(3, 4), replace=False)
+    x[nan_rows, 7] = np.nan
+    x[inf_rows, 3] = x[inf_rows, n - 1] = INF
+    x[masked_rows] = -INF
+    probabilities = softmax(x)
+    assert np.isnan(probabilities[nan_rows]).all()
+    np.testing.assert_array_equal(probabilities[inf_rows][:, [3, n - 1]], 0.5)
+    assert probabilities[inf_rows].sum() == len(inf_rows)
+    np.testing.assert_array_equal(probabilities[masked_rows], 0.0)
+    for name, function in ELEMENTWISE_ROW_FUNCTIONS.items():
+        np.testing.assert_array_equal(function(x), np.array([function(row) for row in x]), err_msg=name)
+
+
 class TestCrossEntropyAgainstTorch:
     @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
     @pytest.mark.parametrize("label_smoothing", [0.0, 0.1, 1.0])
