@@ -106,8 +106,9 @@ class Derivation:
         -------
         callable
             ``f(*values)`` taking one number per symbol and returning a float ndarray: a 0-d
-            array, a vector of shape ``(n,)`` or a matrix, matching the expression. The expressions are the textbook formulas, so the function is only
-            meant for moderate inputs (it exponentiates without subtracting the max).
+            array, a vector of shape ``(n,)`` or a matrix, matching the expression. The
+            expressions are the textbook formulas, so the function is only meant for moderate
+            inputs (it exponentiates without subtracting the max).
         """
         if name not in self.expressions:
             raise ValueError(f"name must be one of {sorted(self.expressions)}, got {name!r}")

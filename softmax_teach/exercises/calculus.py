@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, check_array
+from softmax_teach.exercises.core import check_array
 from softmax_teach.numerics import cross_entropy, softmax, softmax_jacobian
 
 __all__ = [

@@ -165,7 +165,11 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing):
         raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
     if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < n_classes:
         raise ValueError(f"label must be an integer from 0 to {n_classes - 1}, got {label!r}")
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing <= 1:
+    if (
+        isinstance(label_smoothing, bool)
+        or not isinstance(label_smoothing, numbers.Real)
+        or not 0 <= label_smoothing <= 1
+    ):
         raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
     eps = float(label_smoothing)
     one_hot = np.eye(n_classes)[label]
