@@ -96,6 +96,9 @@ def test_shift_invariance_numerically():
         shifted = derivation.lambdify("shifted")(*x, c)
         np.testing.assert_allclose(shifted, numerics.softmax(x), rtol=1e-12)
         np.testing.assert_allclose(numerics.softmax(x + c), numerics.softmax(x), rtol=1e-12)
+        np.testing.assert_allclose(torch.softmax(torch.tensor(x + c), dim=-1).numpy(), shifted, rtol=1e-12)
+    # The derivative of the shifted softmax with respect to c is 0 (it does not depend on c).
+    np.testing.assert_allclose(central_difference(lambda c: derivation.lambdify("shifted")(*x, c[0]), [1.0]), 0, atol=1e-9)
 
 
 def test_two_class_softmax_is_sigmoid_numerically():
