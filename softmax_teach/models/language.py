@@ -148,7 +148,7 @@ def train_char_lm(
     window: int = 64,
     batch_size: int = 32,
     batches_per_epoch: int = 8,
-    epochs: int = 12,
+    epochs: int = 10,
     lr: float = 0.01,
     clip_grad_norm: float | None = 1.0,
     seed: int = 0,
