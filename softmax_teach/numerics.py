@@ -69,8 +69,10 @@ __all__ = [
     "sample",
 ]
 
-# Rows are processed in blocks of about this many bytes so that the max, exp, sum and divide
-# passes over one block all hit the cache (measured: 256 KiB to 1 MiB are equally good here).
+# Rows are processed in blocks of about this many bytes so that the max, subtract, exp, sum and
+# divide passes over one block hit the cache instead of memory. Measured by CPU time on a
+# 2-core AMD EPYC (512 KiB L2 per core, 32 MiB L3): 512 KiB to 2 MiB are equally good; smaller
+# blocks pay numpy's per-call overhead more often (64 KiB is ~35% slower for float64).
 _BLOCK_BYTES = 1024 * 1024
 
 
