@@ -13,7 +13,11 @@ _WHERE = {
     "SentimentClassifier": "classifiers",
     "AdditiveAttention": "attention",
     "scaled_dot_product_attention": "attention",
+    "attention_weights": "attention",
+    "causal_mask": "attention",
+    "tiled_attention": "attention",
     "CharLM": "language",
+    "train_char_lm": "language",
 }
 
 __all__ = sorted(_WHERE)
