@@ -405,13 +405,19 @@ def test_new_queries_button_changes_the_heatmap():
 # --------------------------------------------------------------------------- the app and the CLI
 
 
-def test_build_app_has_the_four_tabs():
+def test_build_app_has_the_four_tabs_and_builds_them_when_selected():
     app = build_app()
     assert app.titles == ("1 · Temperature & logits", "2 · Sampling", "3 · Cross-entropy", "4 · Attention")
+    assert app.explorer_tabs.built == [True, False, False, False]
+    assert app.children[0].children == (app.explorer_tabs[0].widget,)
+    app.selected_index = 3
+    assert app.explorer_tabs.built == [True, False, False, True]
+    assert app.children[3].children == (app.explorer_tabs._tabs[3].widget,)
     assert [type(tab).__name__ for tab in app.explorer_tabs] == ["TemperatureTab", "SamplingTab", "CrossEntropyTab",
                                                                   "AttentionTab"]
-    assert list(app.children) == [tab.widget for tab in app.explorer_tabs]
+    assert [child.children for child in app.children] == [(tab.widget,) for tab in app.explorer_tabs]
     assert all(bytes(tab.image.value).startswith(b"\x89PNG") for tab in app.explorer_tabs)
+    assert build_app(lazy=False).explorer_tabs.built == [True] * 4
 
 
 def test_dark_theme_changes_the_figure_background():

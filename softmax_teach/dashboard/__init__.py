@@ -8,7 +8,7 @@ Served by ``softmax-teach dashboard`` (Voila on ``notebooks/dashboard.ipynb``). 
 matplotlib (Agg) and ipywidgets are imported: never torch or sympy.
 """
 
-from softmax_teach.dashboard.app import build_app
+from softmax_teach.dashboard.app import build_app, loading_preview
 from softmax_teach.dashboard.state import (
     AttentionState,
     CrossEntropyState,
@@ -29,6 +29,7 @@ __all__ = [
     "TemperatureState",
     "TemperatureTab",
     "build_app",
+    "loading_preview",
     "format_logits",
     "parse_logits",
 ]

@@ -2,15 +2,52 @@
 
 from __future__ import annotations
 
+import base64
+
 import ipywidgets as widgets
 
 from softmax_teach.dashboard.figures import check_theme
 from softmax_teach.dashboard.views import AttentionTab, CrossEntropyTab, SamplingTab, TemperatureTab, default_theme
 
 TAB_TITLES = ("1 · Temperature & logits", "2 · Sampling", "3 · Cross-entropy", "4 · Attention")
+TAB_CLASSES = (TemperatureTab, SamplingTab, CrossEntropyTab, AttentionTab)
 
 
-def build_app(theme=None):
+class ExplorerTabs:
+    """The four tab objects of an app, each built the first time it is needed.
+
+    Only the first tab is built with the app: the browser then has about a quarter of the
+    widgets to fetch and draw before the page is usable, and a tab costs its ~40 widgets only
+    when a learner opens it.
+    """
+
+    def __init__(self, app, placeholders, theme):
+        self._app = app
+        self._placeholders = placeholders
+        self._theme = theme
+        self._tabs = [None] * len(TAB_CLASSES)
+
+    def __len__(self):
+        return len(self._tabs)
+
+    def __getitem__(self, index):
+        """The tab object at ``index`` (built now if it was not yet)."""
+        if self._tabs[index] is None:
+            tab = TAB_CLASSES[index](theme=self._theme)
+            self._placeholders[index].children = (tab.widget,)
+            self._tabs[index] = tab
+        return self._tabs[index]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    @property
+    def built(self):
+        """Which tabs exist so far."""
+        return [tab is not None for tab in self._tabs]
+
+
+def build_app(theme=None, *, lazy=True):
     """Build the dashboard shown by ``notebooks/dashboard.ipynb``.
 
     Parameters
@@ -18,23 +55,63 @@ def build_app(theme=None):
     theme : {"light", "dark"}, optional
         Figure colours; default :func:`default_theme` (``$SOFTMAX_TEACH_THEME``, which
         ``softmax-teach dashboard --theme dark`` sets for the kernel, else light).
+    lazy : bool
+        Build tabs 2 to 4 when first selected (default), or all at once.
 
     Returns
     -------
     ipywidgets.Tab
-        With the four tab objects (state + widget) kept in its ``explorer_tabs`` attribute.
+        Its ``explorer_tabs`` attribute (:class:`ExplorerTabs`) gives each tab object (state
+        and widget): ``app.explorer_tabs[0].state``.
     """
     theme = check_theme(theme or default_theme())
-    tabs = (
-        TemperatureTab(theme=theme),
-        SamplingTab(theme=theme),
-        CrossEntropyTab(theme=theme),
-        AttentionTab(theme=theme),
-    )
-    app = widgets.Tab(children=[tab.widget for tab in tabs], titles=TAB_TITLES,
-                      layout=widgets.Layout(width="100%"))
+    placeholders = [widgets.VBox(layout=widgets.Layout(width="100%", min_height="30em")) for _ in TAB_CLASSES]
+    app = widgets.Tab(children=placeholders, titles=TAB_TITLES, layout=widgets.Layout(width="100%"))
     app.add_class("softmax-explorer")
-    # Widgets cannot hold arbitrary Python attributes as traits, but a plain attribute is fine
-    # and lets tests and notebooks reach each tab's state.
+    tabs = ExplorerTabs(app, placeholders, theme)
+    # A plain attribute (not a trait) so tests and notebooks can reach each tab's state.
     app.explorer_tabs = tabs
+    tabs[0]
+    if not lazy:
+        list(tabs)
+
+    def build_selected(change):
+        index = change["new"]
+        if index is None:
+            return
+        try:
+            tabs[index]
+        except Exception as error:  # noqa: BLE001 - a message on the page, never a traceback
+            placeholders[index].children = (widgets.HTML(
+                f'<b style="color:#C0392B">This tab could not be built ({type(error).__name__}: {error}).</b>'),)
+
+    app.observe(build_selected, names="selected_index")
     return app
+
+
+def loading_preview(app):
+    """A static picture of the first tab, shown while the browser starts the widgets.
+
+    The page's HTML and this output arrive long before the widget front end has loaded and
+    synchronised (about a second on a quiet machine): the learner sees the starting
+    distribution at once. The explorer's own CSS hides the preview as soon as the widgets render.
+
+    Parameters
+    ----------
+    app : ipywidgets.Tab
+        An app from :func:`build_app`.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML
+
+    first = app.explorer_tabs[0]
+    png = base64.b64encode(bytes(first.image.value)).decode("ascii")
+    return HTML(
+        '<div class="explorer-preview" style="font-size:20px">'
+        f'<img class="probability-plot-preview" alt="starting probabilities" src="data:image/png;base64,{png}" '
+        'style="width:100%;max-width:900px">'
+        "<p>Starting the interactive explorer…</p></div>"
+    )

@@ -45,6 +45,7 @@ _PROJECTOR_CSS = """<style>
   flex: 0 0 auto !important; max-width: none !important; min-width: 12em !important;
   font-size: 18px !important; line-height: 2em !important; height: 2.2em !important; }
 .softmax-explorer .lm-TabBar, .softmax-explorer .p-TabBar { min-height: 2.3em !important; }
+.explorer-preview { display: none !important; }
 </style>"""
 
 
