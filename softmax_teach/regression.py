@@ -363,13 +363,13 @@ class SoftmaxRegression:
         Y = self._check_y(y, X.shape[0])
         n_iterations = _positive_int(n_iterations, "n_iterations", allow_zero=True)
         tol = _non_negative_number(tol, "tol")
-        step = self.step_size(X)
         # These matrices are small: multi-threaded BLAS spends more time synchronising threads
         # than multiplying (measured 10-25x slower on a busy 2-core machine), and one thread
         # also makes every run round identically.
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):
+            step = self.step_size(X)
             weights, bias, history = self._descend(X, Y, step, n_iterations, tol)
         self.weights, self.bias = weights, bias
         self.loss_history_ = history

@@ -1,0 +1,97 @@
+"""Checks for the exercises of notebook 12 (softmax regression).
+
+They compare the learner's answer with :mod:`softmax_teach.regression` and name the usual
+mistakes: forgetting that scikit-learn *sums* the loss (so ``l2 = 1 / C`` instead of
+``1 / (C n)``), a gradient not averaged over the samples, the penalty term missing, or ``y - p``
+instead of ``p - y``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from softmax_teach.exercises.core import check_array, check_value
+from softmax_teach.regression import SoftmaxRegression, l2_from_C
+
+__all__ = ["check_l2_for_C", "check_weight_gradient"]
+
+
+def check_l2_for_C(answer, C, n_samples):
+    """Check the ``l2`` of :class:`SoftmaxRegression` that matches ``LogisticRegression(C=C)``.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's ``l2``.
+    C : float
+        scikit-learn's inverse regularisation strength.
+    n_samples : int
+        Training samples.
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> bool(check_l2_for_C(0.01, C=1.0, n_samples=100))
+    True
+    >>> bool(check_l2_for_C(1.0, C=1.0, n_samples=100))
+    False
+    """
+    expected = l2_from_C(C, n_samples)
+    hints = (
+        (lambda a: np.isclose(a, 1 / C), "that is 1/C: scikit-learn sums the loss over the samples while "
+         "SoftmaxRegression averages it, so divide by the number of samples too."),
+        (lambda a: np.isclose(a, C * n_samples), "that is C·n: C is an *inverse* strength, so invert it."),
+        (lambda a: np.isclose(a, C / n_samples) or np.isclose(a, C), "C is an inverse strength: a larger C means a weaker penalty."),
+        (lambda a: np.isclose(a, 1 / (2 * C * n_samples)) or np.isclose(a, 2 / (C * n_samples)),
+         "off by a factor 2: both objectives write the penalty as half the squared norm."),
+    )
+    return check_value(answer, expected, what="your l2", rtol=1e-9, hints=hints)
+
+
+def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
+    """Check ``dJ/dW`` of the mean cross-entropy plus ``(l2 / 2) ||W||^2`` at ``(weights, bias)``.
+
+    Parameters
+    ----------
+    answer : array_like, shape (n_features, n_classes)
+        The learner's gradient.
+    X : array_like, shape (n, n_features)
+    y : array_like of int, shape (n,)
+    weights : array_like, shape (n_features, n_classes)
+    bias : array_like, shape (n_classes,)
+    l2 : float
+
+    Returns
+    -------
+    Feedback
+    """
+    X = np.asarray(X, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real):
+        raise ValueError(f"l2 must be a number, got {l2!r}")
+    model = SoftmaxRegression(X.shape[1], weights.shape[1], l2=l2)
+    model.weights, model.bias = weights, np.asarray(bias, dtype=float)
+    expected, _ = model.gradient(X, y)
+    n = X.shape[0]
+    penalty = l2 * weights
+    data_part = expected - penalty
+
+    def matches(candidate):
+        return lambda a: a.shape == candidate.shape and np.allclose(a, candidate, rtol=1e-6, atol=1e-9)
+
+    hints = [
+        (matches(-expected), "the sign is flipped: the gradient is X.T @ (p - y) / n, and descent subtracts it."),
+        (matches(data_part * n + penalty), "not averaged: the loss is the *mean* over samples, so divide X.T @ (p - y) by n."),
+        (matches(expected.T), f"transposed: dJ/dW has the shape of W, {weights.shape}."),
+    ]
+    if l2:
+        hints.insert(0, (matches(data_part), f"the penalty's gradient l2 * W is missing (l2 = {l2:g})."))
+        hints.append((matches(data_part + 2 * penalty), "the penalty is (l2 / 2)·||W||², whose gradient is l2·W, not 2·l2·W."))
+    return check_array(answer, expected, what="your dJ/dW", hints=hints)
+
+
