@@ -39,8 +39,9 @@ def reliability_plot(diagram, *, ax=None, title=None, show_counts=True):
            edgecolor="white", label="accuracy in bin")
     gap_bottom = np.minimum(diagram.accuracy[filled], diagram.confidence[filled])
     gap_height = np.abs(diagram.accuracy[filled] - diagram.confidence[filled])
-    ax.bar(left, gap_height, bottom=gap_bottom, width=width[filled], align="edge", color=HIGHLIGHT_COLOR,
-           alpha=0.6, label=f"gap to confidence (ECE {diagram.ece:.3f})")
+    # Hatched and unfilled, so a gap drawn over an accuracy bar (under-confidence) stays readable.
+    ax.bar(left, gap_height, bottom=gap_bottom, width=width[filled], align="edge", facecolor="none",
+           edgecolor=HIGHLIGHT_COLOR, hatch="///", linewidth=1, label=f"gap to mean confidence (ECE {diagram.ece:.3f})")
     ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="perfectly calibrated")
     if show_counts:
         for x, w, acc, count in zip(left, width[filled], diagram.accuracy[filled], diagram.counts[filled]):
