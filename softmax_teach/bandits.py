@@ -67,10 +67,13 @@ class GaussianBandit:
         Number of arms ``k`` (ignored when ``means`` is given).
     means : array_like, optional
         Fixed arm means shared by every run (e.g. the slide's Q-values ``[1, 2, 1.5, 0.5]``).
-        By default each run draws its own means from ``N(0, arm_spread^2)``, as in the
-        10-armed testbed.
+        By default each run draws its own means from ``N(mean_offset, arm_spread^2)``, as in
+        the 10-armed testbed.
     arm_spread : float
         Standard deviation of the drawn means.
+    mean_offset : float
+        Centre of the drawn means (Sutton & Barto use +4 to show why the gradient bandit needs
+        a baseline).
     reward_noise : float
         Standard deviation of a reward around its arm's mean.
     """
@@ -79,6 +82,7 @@ class GaussianBandit:
     means: tuple | None = None
     arm_spread: float = 1.0
     reward_noise: float = 1.0
+    mean_offset: float = 0.0
 
     def __post_init__(self):
         if self.means is not None:
@@ -89,16 +93,18 @@ class GaussianBandit:
             object.__setattr__(self, "n_arms", means.size)
         elif isinstance(self.n_arms, bool) or not isinstance(self.n_arms, numbers.Integral) or self.n_arms < 2:
             raise ValueError(f"n_arms must be an integer >= 2, got {self.n_arms!r}")
+        if isinstance(self.mean_offset, bool) or not isinstance(self.mean_offset, numbers.Real) or not np.isfinite(self.mean_offset):
+            raise ValueError(f"mean_offset must be a finite number, got {self.mean_offset!r}")
         for name in ("arm_spread", "reward_noise"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
     def draw_means(self, rng):
-        """The arm means of one run: the fixed ``means`` or a draw from ``N(0, arm_spread^2)``."""
+        """The arm means of one run: the fixed ``means`` or a draw from ``N(mean_offset, arm_spread^2)``."""
         if self.means is not None:
             return np.array(self.means)
-        return self.arm_spread * rng.standard_normal(self.n_arms)
+        return self.mean_offset + self.arm_spread * rng.standard_normal(self.n_arms)
 
 
 # ---------------------------------------------------------------------- policies

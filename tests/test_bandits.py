@@ -183,6 +183,17 @@ def test_exploring_policies_beat_greedy_and_learn_the_best_arm():
     assert softmax.regret_standard_error > 0
 
 
+def test_the_baseline_matters_when_rewards_are_offset():
+    # Sutton & Barto, figure 2.5: with means around +4, REINFORCE without a baseline pushes up
+    # whatever it pulled, and learns the best arm far more slowly.
+    bandit, seeds = GaussianBandit(mean_offset=4.0), range(200)
+    with_baseline = run(GradientBanditPolicy(0.1), bandit, 1000, seeds)
+    without = run(GradientBanditPolicy(0.1, baseline=False), bandit, 1000, seeds)
+    assert with_baseline.optimal_action_rate[-100:].mean() > without.optimal_action_rate[-100:].mean() + 0.2
+    means = np.concatenate([bandit.draw_means(np.random.default_rng(seed)) for seed in range(100)])
+    assert means.mean() == pytest.approx(4.0, abs=0.1) and means.std() == pytest.approx(1.0, abs=0.1)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
