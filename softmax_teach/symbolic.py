@@ -46,7 +46,7 @@ __all__ = [
 CROSS_ENTROPY_TARGETS = ("one-hot", "smoothed", "soft")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Derivation:
     """One identity (or limit), its sympy expressions and whether sympy verified it.
 
