@@ -217,12 +217,14 @@ class SamplingFigure(PngFigure):
                        for x in positions]
         self.cut_texts = [self.ax.text(x, 0.5, "cut", ha="center", va="center", fontsize=16, rotation=90,
                                        color=self.colors["alarm"], fontweight="bold") for x in positions]
-        self.ax.set_ylim(0, 1.05)
+        # Room above 1 for the legend, so no bar ever hides it.
+        self.ax.set_ylim(0, 1.22)
+        self.ax.set_yticks(np.linspace(0, 1, 6))
         self.ax.set_ylabel("probability")
         self.ax.yaxis.grid(True)
         self.ax.set_axisbelow(True)
-        self.ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False, fontsize=14)
-        self.title = self.ax.set_title("", loc="left")
+        self.ax.legend(loc="upper right", ncols=2, frameon=False, fontsize=14)
+        self.title = self.ax.set_title("")
         # Shades first, so they lie behind the bars drawn after them.
         self.dynamic(*self.shades, *self.exact_bars, *self.drawn_bars, *self.cut_texts, self.title)
 

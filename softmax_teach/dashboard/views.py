@@ -36,7 +36,7 @@ _PROJECTOR_CSS = """<style>
 .softmax-explorer-tab, .softmax-explorer-tab .widget-label, .softmax-explorer-tab .widget-readout,
 .softmax-explorer-tab .widget-text input, .softmax-explorer-tab button,
 .softmax-explorer-tab .widget-label-basic, .softmax-explorer-tab .widget-checkbox label {
-  font-size: 17px !important; }
+  font-size: 18px !important; }
 .softmax-explorer-tab .widget-readout { min-width: 4.5em; }
 .softmax-explorer-tab .widget-text input { height: 2em; }
 .softmax-explorer-tab button { height: 2.1em; }
@@ -571,8 +571,8 @@ class CrossEntropyTab(_TabView):
         g_text = ", ".join(f"{g:+.3f}" for g in gradient)
         _set_readout(self.readout, [
             f"loss = {loss:.3f} nats = {loss / math.log(2):.3f} bits",
-            f"p(true class {state.true_class}) = {p[state.true_class]:.3f}; "
-            f"lowest reachable loss with ε = {state.label_smoothing:.2f}: {state.minimum_loss:.3f} nats",
+            f"p(true class {state.true_class}) = {p[state.true_class]:.3f}",
+            f"lowest reachable loss (ε = {state.label_smoothing:.2f}): {state.minimum_loss:.3f} nats",
             f"gradient p − y = [{g_text}]",
         ])
 
