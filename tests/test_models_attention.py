@@ -135,6 +135,7 @@ def test_causal_mask_matches_torch_tril_and_forbids_the_future():
         (lambda q, k, v: scaled_dot_product_attention(q, k[..., :3], v), "last"),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v[..., :2, :]), "number of keys"),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v, torch.ones(3, 3, dtype=torch.bool)), "broadcast"),
+        (lambda q, k, v: scaled_dot_product_attention(q, k, v, torch.ones(4, 2, 3, 5, 7, dtype=torch.bool)), "broadcast"),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v, torch.ones(5, 7, dtype=torch.long)), "dtype"),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v, scale=float("nan")), "scale"),
         (lambda q, k, v: scaled_dot_product_attention(q.long(), k, v), "floating"),

@@ -122,11 +122,13 @@ def _additive_mask(mask, causal, scores_shape, dtype, device):
         if not isinstance(mask, torch.Tensor):
             raise ValueError(f"mask must be a torch.Tensor (bool or float), got {type(mask).__name__}")
         try:
-            torch.broadcast_shapes(mask.shape, scores_shape)
+            fits = torch.broadcast_shapes(mask.shape, scores_shape) == torch.Size(scores_shape)
         except RuntimeError:
+            fits = False
+        if not fits:
             raise ValueError(
                 f"mask of shape {tuple(mask.shape)} does not broadcast to the scores' shape {tuple(scores_shape)}"
-            ) from None
+            )
         if mask.dtype == torch.bool:
             bias = torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill(~mask, -math.inf)
         elif mask.is_floating_point():
