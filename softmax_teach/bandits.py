@@ -187,7 +187,7 @@ class SoftmaxPolicy(_ActionValuePolicy):
     def __init__(self, temperature=1.0, initial_value=0.0):
         super().__init__(initial_value)
         self.temperature = _check_number(temperature, "temperature", 0.0)
-        self.name = f"softmax T={self.temperature:g}"
+        self.name = f"softmax T={self.temperature:g}" + (f" Q0={self.initial_value:g}" if self.initial_value else "")
 
     def probabilities(self, state):
         return softmax(state["estimates"], axis=-1, temperature=self.temperature)
@@ -203,7 +203,7 @@ class EpsilonGreedyPolicy(_ActionValuePolicy):
     def __init__(self, epsilon=0.1, initial_value=0.0):
         super().__init__(initial_value)
         self.epsilon = _check_number(epsilon, "epsilon", 0.0, 1.0)
-        self.name = f"ε-greedy ε={self.epsilon:g}"
+        self.name = f"ε-greedy ε={self.epsilon:g}" + (f" Q0={self.initial_value:g}" if self.initial_value else "")
 
     def probabilities(self, state):
         estimates = state["estimates"]

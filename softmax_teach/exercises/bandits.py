@@ -1,0 +1,121 @@
+"""Checks for the exercises of notebook 11 (softmax exploration and the softmax policy gradient).
+
+Each check compares the learner's array with :mod:`softmax_teach.bandits` and names the usual
+mistakes: an overflow from skipping the max-subtraction at a small temperature, multiplying by
+the temperature instead of dividing, the gradient's sign flipped, the ``1/T`` factor forgotten,
+or the one-hot term left out.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from softmax_teach.bandits import log_policy_gradient
+from softmax_teach.exercises.core import check_array
+from softmax_teach.numerics import softmax
+
+__all__ = ["SLIDE_Q_VALUES", "check_boltzmann_probabilities", "check_policy_gradient"]
+
+#: The slide's Q-values for 4 actions.
+SLIDE_Q_VALUES = np.array([1.0, 2.0, 1.5, 0.5])
+
+
+def _check_temperature(temperature):
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not (
+        np.isfinite(temperature) and temperature > 0
+    ):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
+    return float(temperature)
+
+
+def check_boltzmann_probabilities(answer, q_values=SLIDE_Q_VALUES, temperature=0.1):
+    """Check the action probabilities of a Boltzmann policy, ``softmax(Q / T)``.
+
+    Parameters
+    ----------
+    answer : array_like
+        The learner's probabilities, one per action.
+    q_values : array_like, optional
+        The action values (default: the slide's ``[1.0, 2.0, 1.5, 0.5]``).
+    temperature : float, optional
+        ``T > 0`` (default 0.1).
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> from softmax_teach import softmax
+    >>> bool(check_boltzmann_probabilities(softmax(SLIDE_Q_VALUES, temperature=0.1)))
+    True
+    """
+    temperature = _check_temperature(temperature)
+    q = np.asarray(q_values, dtype=float)
+    expected = softmax(q, temperature=temperature)
+    hints = (
+        (
+            lambda a: bool(np.isnan(a).any()),
+            "your answer contains nan: exp(Q / T) overflowed (or you divided inf by inf). Subtract "
+            "max(Q) before dividing by T, or call softmax_teach.softmax(Q, temperature=T).",
+        ),
+        (
+            lambda a: a.shape == expected.shape and np.allclose(a, softmax(q * temperature)),
+            f"you multiplied the Q-values by T = {temperature:g}; the temperature divides them "
+            "(a small T makes the policy greedier, not more random).",
+        ),
+        (
+            lambda a: a.shape == expected.shape and np.allclose(a, softmax(q)),
+            "that is softmax(Q) at T = 1: you left out the temperature.",
+        ),
+        (
+            lambda a: a.shape == expected.shape and not np.isclose(a.sum(), 1.0),
+            "your probabilities do not sum to 1: divide by the sum of the exponentials.",
+        ),
+    )
+    return check_array(answer, expected, what="your action probabilities", rtol=1e-6, atol=1e-9, hints=hints)
+
+
+def check_policy_gradient(answer, preferences, action, temperature=1.0):
+    """Check ``d log pi(action) / d preferences`` for the policy ``pi = softmax(preferences / T)``.
+
+    Parameters
+    ----------
+    answer : array_like
+        The learner's gradient, one entry per action.
+    preferences : array_like
+        The policy's preferences ``H``.
+    action : int
+        The action taken.
+    temperature : float, optional
+        ``T > 0``.
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> bool(check_policy_gradient([0.5, -0.5], [0.0, 0.0], 0))
+    True
+    >>> check_policy_gradient([-0.5, 0.5], [0.0, 0.0], 0).message
+    'you have the sign flipped: the gradient of log pi(a) is onehot(a) - pi (the chosen action goes up).'
+    """
+    temperature = _check_temperature(temperature)
+    preferences = np.asarray(preferences, dtype=float)
+    expected = log_policy_gradient(preferences, action, temperature)
+    pi = softmax(preferences, temperature=temperature)
+    onehot = np.eye(preferences.size)[action]
+
+    def matches(candidate):
+        return lambda a: a.shape == candidate.shape and np.allclose(a, candidate, rtol=1e-6, atol=1e-9)
+
+    hints = (
+        (matches(-expected), "you have the sign flipped: the gradient of log pi(a) is onehot(a) - pi (the chosen action goes up)."),
+        (matches(onehot - pi), f"you forgot the factor 1/T = {1 / temperature:g}: pi depends on H / T, so the chain rule divides by T."),
+        (matches(-pi / temperature), "the one-hot term is missing: log pi(a) = H_a / T - logsumexp(H / T), and the first term adds 1/T to entry a."),
+        (matches(onehot * (1 - pi) / temperature), "you kept only the diagonal: every other action's preference goes down by pi_j / T too."),
+    )
+    return check_array(answer, expected, what="your gradient", hints=hints)
