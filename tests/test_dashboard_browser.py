@@ -134,3 +134,20 @@ def test_every_tab_opens_and_draws(page):
     page.wait_for_function("(before) => document.querySelector('img.attention-plot').src !== before",
                            arg=before, timeout=60_000)
     assert page.js_errors == []
+
+
+def test_large_pasted_logits_survive_the_round_trip_and_the_overflow_shows(page):
+    box = page.locator(f"{TAB1} .logits-text input")
+    box.fill("1000, 2000, 3000")
+    box.press("Enter")
+    wait_for_text(page, f"{TAB1} .probabilities-readout", "p = [0.000, 0.000, 1.000]")
+    page.locator(f"{TAB1} .stable-toggle input").uncheck()
+    wait_for_text(page, f"{TAB1} .stats-readout", "overflow → nan")
+    assert page.locator(f"{TAB1} .probabilities-readout").inner_text() == "p = [nan, nan, nan]"
+    # The sliders' ranges widened with the values; nothing was clamped or re-snapped on the way back.
+    assert box.input_value() == "1000, 2000, 3000"
+    readouts = [page.locator(f"{TAB1} .logit-slider-{i} .widget-readout").inner_text() for i in range(3)]
+    assert readouts == ["1000.00", "2000.00", "3000.00"]
+    page.locator(f"{TAB1} .stable-toggle input").check()
+    wait_for_text(page, f"{TAB1} .probabilities-readout", "p = [0.000, 0.000, 1.000]")
+    assert page.js_errors == []

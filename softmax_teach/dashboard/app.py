@@ -83,7 +83,7 @@ def build_app(theme=None, *, lazy=True):
             tabs[index]
         except Exception as error:  # noqa: BLE001 - a message on the page, never a traceback
             placeholders[index].children = (widgets.HTML(
-                f'<b style="color:#C0392B">This tab could not be built ({type(error).__name__}: {error}).</b>'),)
+                f'<b style="color:#E0473A">This tab could not be built ({type(error).__name__}: {error}).</b>'),)
 
     app.observe(build_selected, names="selected_index")
     return app

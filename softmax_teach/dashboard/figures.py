@@ -32,7 +32,7 @@ THEMES = {
         "colormap": "viridis",
     },
     "dark": {
-        "background": "#111111",
+        "background": "#212121",
         "foreground": "#f0f0f0",
         "grid": "#3a3a3a",
         "bar": "#6F9BE0",

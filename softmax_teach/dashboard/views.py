@@ -71,7 +71,7 @@ def _set_readout(widget, lines):
 def _message(text, *, kind="error"):
     if not text:
         return ""
-    color = "#C0392B" if kind == "error" else "#2E7D32"
+    color = "#E0473A" if kind == "error" else "#2E7D32"
     return f'<span style="color:{color};font-size:18px;font-weight:600">{html.escape(text)}</span>'
 
 
@@ -228,10 +228,13 @@ class LogitsEditor:
                 slider.description = self._names(i)
                 if i < len(logits):
                     # Widen the range for pasted values beyond ±10 (e.g. 1000 for the overflow demo).
+                    # One message for range and value: sent one by one, the browser would clamp
+                    # the value to the old range, or re-snap it to the new one, and send that back.
                     limit = max(self.SLIDER_LIMIT, math.ceil(abs(logits[i])))
-                    slider.max = max(slider.max, limit)
-                    slider.min = min(slider.min, -limit)
-                    slider.value = logits[i]
+                    with slider.hold_sync():
+                        slider.max = max(slider.max, limit)
+                        slider.min = min(slider.min, -limit)
+                        slider.value = logits[i]
                     slider.layout.display = None
                 else:
                     slider.layout.display = "none"
@@ -426,7 +429,7 @@ class TemperatureTab(_TabView):
             + (str(summary.arg_max) if summary.arg_max >= 0 else "none"),
         ]
         if state.overflowed:
-            lines.append('<span style="color:#C0392B"><b>overflow → nan</b>: exp(logit / T) passed '
+            lines.append('<span style="color:#E0473A"><b>overflow → nan</b>: exp(logit / T) passed '
                          "1.8e308 (e<sup>709.8</sup>); subtracting the max first prevents it.</span>")
         _set_readout(self.stats_readout, lines)
 
