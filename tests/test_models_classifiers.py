@@ -141,3 +141,64 @@ def test_importing_softmax_teach_does_not_import_torchvision():
     code = "import sys, softmax_teach.models.classifiers, softmax_teach.training; print('torchvision' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# --------------------------------------------------------------------------- trained on shipped data
+# The notebooks' settings (08 and 09). These train for a few seconds each; they check the
+# accuracy floors the notebooks promise and that the whole path is bitwise reproducible.
+
+
+def _train_digits(epochs):
+    from softmax_teach.data.digits import load_digits_split
+    from softmax_teach.training import train
+
+    split = load_digits_split(seed=0)
+    result = train(DigitsCNN, F.cross_entropy, split.tensors("train"), epochs=epochs, batch_size=64, lr=0.01, seed=0)
+    return split, result
+
+
+def _train_sentiment(epochs):
+    from softmax_teach.data.sentiment import load_sentiment_split
+    from softmax_teach.training import train
+
+    split = load_sentiment_split(seed=0)
+    result = train(
+        lambda: SentimentClassifier(len(split.vocabulary), embedding_dim=16),
+        F.cross_entropy,
+        split.tensors("train"),
+        epochs=epochs,
+        batch_size=32,
+        optimizer="adamw",
+        lr=0.02,
+        optimizer_options={"weight_decay": 0.1},
+        seed=0,
+    )
+    return split, result
+
+
+def test_digits_cnn_reaches_95_percent_on_the_test_split():
+    from softmax_teach.training import accuracy, predict
+
+    split, result = _train_digits(epochs=12)
+    x_test, y_test = split.tensors("test")
+    assert accuracy(predict(result.model, x_test), y_test) >= 0.95
+
+
+def test_sentiment_classifier_reaches_80_percent_on_held_out_sentences():
+    from softmax_teach.training import accuracy, predict
+
+    split, result = _train_sentiment(epochs=20)
+    x_test, y_test = split.tensors("test")
+    assert accuracy(predict(result.model, x_test), y_test) >= 0.80
+
+
+@pytest.mark.parametrize("trainer", [_train_digits, _train_sentiment], ids=["digits", "sentiment"])
+def test_same_seed_gives_bitwise_identical_models_and_outputs(trainer):
+    from softmax_teach.training import predict
+
+    (split, first), (_, second) = trainer(epochs=2), trainer(epochs=2)
+    for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values()):
+        assert torch.equal(a, b)
+    assert first.step_loss == second.step_loss
+    x_test, _ = split.tensors("test")
+    assert torch.equal(predict(first.model, x_test), predict(second.model, x_test))
