@@ -242,6 +242,11 @@ def test_an_unexpected_error_in_a_callback_becomes_a_visible_message(monkeypatch
     tab.temperature_slider.value = 2.0  # must not raise
     assert "ZeroDivisionError: simulated failure" in tab.status.value
     assert "Traceback" not in tab.status.value
+    monkeypatch.undo()
+    tab.temperature_slider.value = 3.0  # the next change that works clears the message
+    assert tab.status.value == ""
+    np.testing.assert_allclose(visible_heights(tab.figure_view.figure.bars, 3),
+                               scipy.special.softmax(np.array([2.0, 1.0, 0.1]) / 3.0))
 
 
 def test_temperature_state_validates_its_input():

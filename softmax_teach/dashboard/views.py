@@ -261,6 +261,8 @@ class _TabView:
                 self.status.value = _message(f"Something went wrong ({type(error).__name__}: {error}); "
                                              "the last valid picture is kept.")
                 return None
+            if self.status.value:
+                self.status.value = ""  # the next action that works clears the old message
             return result
 
         return run
@@ -546,9 +548,11 @@ class CrossEntropyTab(_TabView):
         options = list(range(self.state.n_classes))
         self._syncing = True
         try:
-            if list(self.true_class_buttons.options) != options:
-                self.true_class_buttons.options = options
-            self.true_class_buttons.value = self.state.true_class
+            # Options and value in one message, so the browser never sees a value outside them.
+            with self.true_class_buttons.hold_sync():
+                if list(self.true_class_buttons.options) != options:
+                    self.true_class_buttons.options = options
+                self.true_class_buttons.value = self.state.true_class
         finally:
             self._syncing = False
 
