@@ -717,6 +717,28 @@ def sampling_probabilities(logits, *, temperature=1.0, top_k=None, top_p=None, m
     return probabilities
 
 
+def _check_size(size):
+    if size is None:
+        return
+    dims = (size,) if isinstance(size, numbers.Integral) else size
+    valid = isinstance(dims, (tuple, list)) and all(
+        isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0 for d in dims
+    )
+    if isinstance(size, bool) or not valid:
+        raise ValueError(f"size must be None, a non-negative integer or a tuple of them, got {size!r}")
+
+
+def _as_generator(rng):
+    if isinstance(rng, np.random.Generator):
+        return rng
+    seed_like = (np.random.SeedSequence, np.random.BitGenerator)
+    if rng is None or isinstance(rng, seed_like) or (
+        isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0
+    ):
+        return np.random.default_rng(rng)
+    raise ValueError(f"rng must be a numpy Generator, a non-negative integer seed or None, got {rng!r}")
+
+
 def sample(logits, *, temperature=1.0, top_k=None, top_p=None, size=None, rng=None, min_p=None):
     r"""Draw class indices from ``softmax(logits / temperature)`` after top-k/top-p/min-p.
 
@@ -743,9 +765,10 @@ def sample(logits, *, temperature=1.0, top_k=None, top_p=None, size=None, rng=No
     >>> sample([2.0, 1.0, 0.1], size=5, rng=0)
     array([0, 0, 0, 0, 1])
     """
+    _check_size(size)
+    generator = _as_generator(rng)
     probabilities = sampling_probabilities(
         logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p
     )
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     draws = generator.choice(probabilities.size, size=size, p=probabilities)
     return int(draws) if size is None else draws.astype(np.int64)

@@ -308,6 +308,23 @@ class TestInvalidArguments:
         with pytest.raises(ValueError, match="nan"):
             sampling_probabilities([1.0, np.nan])
 
+    @pytest.mark.parametrize("size", [-1, (2, -1), 2.5, "3", True])
+    def test_sample_size_must_be_a_shape(self, size):
+        with pytest.raises(ValueError, match=rf"size must be .*got {re.escape(repr(size))}"):
+            sample([1.0, 2.0], size=size, rng=0)
+
+    @pytest.mark.parametrize("rng", [-3, "abc", 1.5, True])
+    def test_sample_rng_must_be_a_generator_or_a_seed(self, rng):
+        with pytest.raises(ValueError, match=rf"rng must be .*got {re.escape(repr(rng))}"):
+            sample([1.0, 2.0], rng=rng)
+
+    def test_sample_accepts_every_documented_rng_and_size(self):
+        assert sample([1.0, 2.0], size=(2, 0), rng=0).shape == (2, 0)
+        assert sample([1.0, 2.0], size=np.int64(3), rng=np.int64(4)).shape == (3,)
+        assert sample([1.0, 2.0], size=[2], rng=np.random.default_rng(1)).shape == (2,)
+        assert sample([1.0, 2.0], rng=np.random.SeedSequence(5)) in (0, 1)
+        assert sample([1.0, 2.0]) in (0, 1)
+
     @pytest.mark.parametrize("target", [[2], [-1], [0, 7]])
     def test_target_class_out_of_range(self, target):
         logits = np.zeros((len(target), 2))
