@@ -151,3 +151,28 @@ def test_large_pasted_logits_survive_the_round_trip_and_the_overflow_shows(page)
     page.locator(f"{TAB1} .stable-toggle input").check()
     wait_for_text(page, f"{TAB1} .probabilities-readout", "p = [0.000, 0.000, 1.000]")
     assert page.js_errors == []
+
+
+def test_dark_theme_darkens_page_and_figure(browser):
+    with VoilaServer(preheat=False, theme="dark", startup_timeout=180) as dark_server:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        try:
+            page.goto(dark_server.url, wait_until="commit")
+            page.wait_for_function(FIRST_FIGURE_JS, timeout=180_000, polling="raf")
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            channels = [int(c) for c in background[background.index("(") + 1:background.index(")")].split(",")[:3]]
+            assert max(channels) < 80, background
+            # The figure's own background: the PNG's top-left pixel, read through a canvas.
+            pixel = page.evaluate("""() => {
+                const img = document.querySelector('.temperature-tab img.probability-plot');
+                const canvas = document.createElement('canvas');
+                canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+                const context = canvas.getContext('2d');
+                context.drawImage(img, 0, 0);
+                return Array.from(context.getImageData(2, 2, 1, 1).data);
+            }""")
+            assert max(pixel[:3]) < 80, pixel
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard-dark.png"), full_page=True)
+        finally:
+            page.close()
