@@ -18,19 +18,24 @@ integer or bool array          computed and returned as float64
 float16 / float32 / float64    the same dtype comes back
 complex, object, strings       ``ValueError`` naming ``x``
 an empty class axis            ``softmax``/``log_softmax``: an empty array of the same shape;
-                               ``logsumexp``: ``-inf`` (the log of an empty sum)
+                               ``logsumexp``: ``-inf`` (the log of an empty sum);
+                               ``entropy``, ``sample``: ``ValueError`` (no distribution)
 ``nan`` anywhere in a row      that whole row is ``nan``; other rows are unaffected
 ``+inf`` entries in a row      the limit: the ``+inf`` entries share the mass equally, the
                                rest get 0 (``softmax([inf, 1]) == [1, 0]``); ``logsumexp`` is
                                ``+inf``
 a row of all ``-inf``          "fully masked": ``softmax`` gives zeros, ``log_softmax`` gives
                                ``-inf``, ``logsumexp`` gives ``-inf`` (see Notes)
-huge finite values (1e308)     exact: the max is subtracted first, nothing overflows
+huge finite values (1e308)     exact: the max is subtracted first, so nothing overflows but
+                               a result that is itself out of range (``log_softmax`` -2e308)
 ``temperature=0``              the arg-max limit: ties at the maximum share the mass evenly
 ``temperature`` < 0, nan, inf  ``ValueError`` naming ``temperature`` and the value
 ``top_p`` outside (0, 1]       ``ValueError``; ``top_k`` < 1 too (``top_k`` > n keeps all)
 ``target`` class out of range  ``ValueError`` naming the class and the range
 shapes that do not match       ``ValueError`` with both shapes
+any other bad argument         ``ValueError`` naming it and the value (``axis``,
+                               ``block_size``, ``min_p``, ``label_smoothing``,
+                               ``reduction``, ``base``, ``size``, ``rng``)
 any input at all               no numpy ``RuntimeWarning``
 =============================  =============================================================
 

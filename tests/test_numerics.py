@@ -149,6 +149,8 @@ class TestEmptyAxis:
             entropy(np.zeros((2, 0)))
         with pytest.raises(ValueError, match="non-empty"):
             sampling_probabilities([])
+        with pytest.raises(ValueError, match=r"non-empty 1-D array, got shape \(0,\)"):
+            sample([], rng=0)
 
     def test_cross_entropy_of_an_empty_batch(self):
         assert np.isnan(cross_entropy(np.zeros((0, 3)), np.zeros(0, dtype=int)))
@@ -222,6 +224,7 @@ class TestNonFiniteRows:
         np.testing.assert_array_equal(softmax(x, precise=True), np.array([0.5, 0, 0, 0.5], dtype=dtype))
         np.testing.assert_array_equal(online_softmax(x, block_size=1), softmax(x))
         assert log_softmax(x)[0] == dtype(-np.log(2))
+        assert log_softmax(x)[1] == -INF  # exactly -2 * max - log 2: itself out of range
         # big + log(2) rounds back to big: the naive log(sum(exp(x))) would be inf.
         assert logsumexp(x) == big
         with quiet():
