@@ -31,6 +31,9 @@ def loss_curves(histories, *, ax=None, title=None, ylabel="cross-entropy loss (n
     for name, values in histories.items():
         values = np.asarray(values, dtype=float)
         ax.plot(np.arange(1, values.size + 1), values, label=name, linewidth=2)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     if log_scale:
