@@ -249,6 +249,18 @@ def test_an_unexpected_error_in_a_callback_becomes_a_visible_message(monkeypatch
                                scipy.special.softmax(np.array([2.0, 1.0, 0.1]) / 3.0))
 
 
+@pytest.mark.parametrize("make_tab", [TemperatureTab, SamplingTab, CrossEntropyTab])
+def test_an_error_while_redrawing_after_a_logit_change_stays_visible(make_tab, monkeypatch):
+    tab = make_tab()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated drawing failure")
+
+    monkeypatch.setattr(tab.figure_view, "show", broken)
+    tab.editor.sliders[0].value = -4.0  # must not raise
+    assert "RuntimeError: simulated drawing failure" in tab.status.value
+
+
 def test_temperature_state_validates_its_input():
     with pytest.raises(ValueError, match="temperature"):
         TemperatureState((1.0, 2.0), 0.0)

@@ -55,17 +55,21 @@ def default_theme():
     return theme if theme in figures.THEMES else "light"
 
 
-def _readout(css_class, *, size="22px"):
+# Readouts are read from the back of a room: 22 px, or 20 px where there are more lines.
+_READOUT_FONT_SIZES = {"sampling-readout": "20px", "attention-readout": "20px"}
+
+
+def _readout(css_class):
     """An HTML readout in projector-sized type that inherits the page's text colour (dark theme)."""
     widget = widgets.HTML(layout=widgets.Layout(margin="2px 0 2px 8px"))
     widget.add_class(css_class)
-    widget.size = size
     return widget
 
 
 def _set_readout(widget, lines):
+    size = _READOUT_FONT_SIZES.get(widget._dom_classes[0], "22px")
     body = "<br>".join(lines)
-    widget.value = f'<div style="font-size:{widget.size};line-height:1.4">{body}</div>'
+    widget.value = f'<div style="font-size:{size};line-height:1.4">{body}</div>'
 
 
 def _message(text, *, kind="error"):
@@ -132,7 +136,8 @@ class LogitsEditor:
     state
         Any tab state with ``logits`` and ``set_logits``.
     on_change : callable
-        Called with no argument after the logits changed.
+        Called with no argument after the logits changed (inside the editor's guarded callback,
+        so it is not wrapped again: an inner guard's message would be cleared by the outer one).
     guard : callable
         Wraps callbacks so an unexpected exception becomes a visible message.
     names : callable, optional
@@ -322,7 +327,7 @@ class TemperatureTab(_TabView):
         self.state = TemperatureState(logits, temperature, seed=seed)
         self._revealed = True
         guard = self._guarded
-        self.editor = LogitsEditor(self.state, guard(self.refresh), guard)
+        self.editor = LogitsEditor(self.state, self.refresh, guard)
         self.temperature_slider = _temperature_slider(self.state.temperature)
         self.temperature_slider.observe(guard(self._temperature_changed), names="value")
         self.stable_toggle = widgets.Checkbox(value=True, description="stable: subtract the max first",
@@ -444,7 +449,7 @@ class SamplingTab(_TabView):
         super().__init__()
         self.state = SamplingState(logits, labels, temperature=temperature, n_draws=n_draws, seed=seed)
         guard = self._guarded
-        self.editor = LogitsEditor(self.state, guard(self.refresh), guard,
+        self.editor = LogitsEditor(self.state, self.refresh, guard,
                                    names=lambda i: f"“{self.state.labels[i]}”" if i < self.state.n_classes
                                    else f"logit {i}")
         self.temperature_slider = _temperature_slider(self.state.temperature)
@@ -469,7 +474,7 @@ class SamplingTab(_TabView):
                        self.draws_slider, self.seed_box):
             widget.observe(guard(self._settings_changed), names="value")
         self.draw_button.on_click(guard(self._draw_again))
-        self.readout = _readout("sampling-readout", size="20px")
+        self.readout = _readout("sampling-readout")
         self.figure_view = FigureView(figures.SamplingFigure(MAX_CLASSES, theme or default_theme()), "sampling-plot")
         self.image = self.figure_view.image
         self.widget = self._page("sampling-tab", [_two_columns(
@@ -524,7 +529,7 @@ class CrossEntropyTab(_TabView):
         super().__init__()
         self.state = CrossEntropyState(logits, true_class, label_smoothing)
         guard = self._guarded
-        self.editor = LogitsEditor(self.state, guard(self._logits_changed), guard)
+        self.editor = LogitsEditor(self.state, self._logits_changed, guard)
         self.true_class_buttons = widgets.ToggleButtons(description="true class",
                                                         style={"description_width": "6em", "button_width": "3em"})
         self.true_class_buttons.add_class("true-class")
@@ -609,7 +614,7 @@ class AttentionTab(_TabView):
             widget.add_class(css_class)
             widget.observe(guard(self._settings_changed), names="value")
         self.new_button.on_click(guard(self._new_queries))
-        self.readout = _readout("attention-readout", size="20px")
+        self.readout = _readout("attention-readout")
         self.figure_view = FigureView(figures.AttentionFigure(self.state.tokens, theme or default_theme()),
                                       "attention-plot", max_width="820px")
         self.image = self.figure_view.image
