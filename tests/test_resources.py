@@ -1,0 +1,215 @@
+"""The reading list, the course map and the quiz, and notebook 15's text checked against them."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import expit
+from scipy.special import softmax as scipy_softmax
+
+from softmax_teach.exercises.quiz import QUESTIONS, check_answer, check_quiz, quiz_markdown
+from softmax_teach.resources import (
+    ARXIV_TITLES,
+    DASHBOARD,
+    DECK_MISTAKES,
+    LESSONS,
+    READING_LIST,
+    arxiv_ids_in,
+    is_well_formed_url,
+    notebook_map_markdown,
+    reading_list_markdown,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "15_resources.ipynb"
+MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]*)\)")
+
+# Checked by hand against arxiv.org, independently of the table in softmax_teach.resources:
+# a second record, so that an edit to one identifier or title there cannot pass unnoticed.
+EXPECTED_ARXIV = {
+    "1706.03762": "Attention Is All You Need",
+    "1805.02867": "Online normalizer calculation for softmax",
+    "2205.14135": "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness",
+    "1706.04599": "On Calibration of Modern Neural Networks",
+    "1611.01144": "Categorical Reparameterization with Gumbel-Softmax",
+    "1602.02068": "From Softmax to Sparsemax: A Sparse Model of Attention and Multi-Label Classification",
+    "1904.09751": "The Curious Case of Neural Text Degeneration",
+    "1503.02531": "Distilling the Knowledge in a Neural Network",
+}
+
+
+def _notebook_text():
+    """Markdown cells plus every Markdown and plain-text output: what a reader of notebook 15 sees."""
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    parts = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            parts.append("".join(cell["source"]))
+            continue
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "stream":
+                parts.append("".join(output["text"]))
+            for kind in ("text/markdown", "text/plain"):
+                if kind in output.get("data", {}) and not "".join(output["data"][kind]).startswith("<"):
+                    parts.append("".join(output["data"][kind]))
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------- the table itself
+
+
+def test_the_arxiv_table_holds_the_checked_identifier_title_pairs():
+    assert ARXIV_TITLES == EXPECTED_ARXIV
+
+
+def test_every_reference_link_is_well_formed_and_arxiv_links_match_their_identifier():
+    for reference in READING_LIST:
+        assert is_well_formed_url(reference.url), reference.url
+        if reference.arxiv_id:
+            assert reference.url == f"https://arxiv.org/abs/{reference.arxiv_id}"
+        else:
+            assert "arxiv.org" not in reference.url
+        assert reference.lessons and all(1 <= n <= 15 for n in reference.lessons)
+
+
+def test_the_list_has_the_references_the_curriculum_asks_for():
+    keys = " ".join(reference.key for reference in READING_LIST)
+    for name in ("CS231n", "Goodfellow", "§6.2.2.3", "Vaswani", "Bridle 1990", "Milakov", "Dao", "Guo",
+                 "Jang", "Martins", "Holtzman", "Hinton"):
+        assert name in keys, name
+    cs231n = next(r for r in READING_LIST if "CS231n" in r.key)
+    assert cs231n.url == "https://cs231n.github.io/linear-classify/#softmax-classifier"
+
+
+def test_the_decks_wrong_identifier_is_not_in_the_reading_list():
+    assert set(DECK_MISTAKES) == {"1511.06211"}
+    assert not set(DECK_MISTAKES) & set(ARXIV_TITLES)
+    assert "1511.06211" not in reading_list_markdown()
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://arxiv.org/abs/1706.03762", True),
+        ("https://arxiv.org/abs/1706.03762v7", True),
+        ("https://doi.org/10.1007/978-3-642-76153-9_28", True),
+        ("12_softmax_regression.ipynb", True),
+        ("https://arxiv.org/pdf/1706.03762", False),
+        ("https://arxiv.org/abs/attention", False),
+        ("arxiv.org/abs/1706.03762", False),
+        ("https://exa mple.org", False),
+        ("ftp://example.org/file", False),
+        ("", False),
+    ],
+)
+def test_is_well_formed_url(url, expected):
+    assert is_well_formed_url(url) is expected
+
+
+def test_arxiv_ids_in_finds_identifiers_and_drops_versions():
+    assert arxiv_ids_in("arXiv:2205.14135v2, 1706.03762 and 10.1007/978") == ["2205.14135", "1706.03762"]
+    assert arxiv_ids_in("version 1.9.1, 3.14159, 12345.6789") == []
+
+
+def test_the_map_lists_the_fifteen_notebooks_named_in_contributing_and_the_dashboard():
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    names = re.findall(r"`(\d\d_[a-z_]+)`", contributing)
+    assert [lesson.filename for lesson in LESSONS] == [f"{name}.ipynb" for name in names]
+    assert [lesson.number for lesson in LESSONS] == list(range(1, 16))
+    assert DASHBOARD.filename == "dashboard.ipynb" and "make dashboard" in DASHBOARD.summary
+    assert "dashboard:" in (ROOT / "Makefile").read_text(encoding="utf-8")
+    table = notebook_map_markdown()
+    for lesson in (*LESSONS, DASHBOARD):
+        assert f"]({lesson.filename})" in table
+
+
+# ---------------------------------------------------------------------- notebook 15
+
+
+def test_notebook_links_are_well_formed():
+    links = MARKDOWN_LINK.findall(_notebook_text())
+    assert len(links) > 20
+    bad = [url for _, url in links if not is_well_formed_url(url)]
+    assert not bad, bad
+
+
+def test_notebook_has_every_arxiv_identifier_once_next_to_its_title():
+    text = _notebook_text()
+    found = arxiv_ids_in(text)
+    unexpected = sorted(set(found) - set(ARXIV_TITLES) - set(DECK_MISTAKES))
+    assert not unexpected, f"arXiv identifiers not in the canonical table: {unexpected}"
+    for identifier, title in ARXIV_TITLES.items():
+        # Once = in one entry (one line): the entry shows the identifier and links to its page.
+        lines = [line for line in text.splitlines() if identifier in line]
+        assert len(lines) == 1, f"{identifier} appears on {len(lines)} lines"
+        line = lines[0]
+        assert title in line, f"{identifier} is not next to its title {title!r}: {line[:200]}"
+        # The identifier's own link, not another paper's, follows the title.
+        assert f"[{title}](https://arxiv.org/abs/{identifier})" in line
+
+
+def test_notebook_corrects_the_decks_cs231n_link():
+    text = _notebook_text()
+    assert "https://cs231n.github.io/linear-classify/#softmax-classifier" in text
+    for line in text.splitlines():
+        if "1511.06211" in line:
+            assert "CS231n" in line and "unrelated" in line, line
+            assert "](https://arxiv.org/abs/1511.06211)" not in line  # never offered as a link to follow
+
+
+def test_notebook_maps_every_notebook_and_links_back_to_14_only():
+    text = _notebook_text()
+    for lesson in (*LESSONS, DASHBOARD):
+        assert f"]({lesson.filename})" in text
+    assert "make dashboard" in text
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    own_markdown = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    linked = sorted(set(re.findall(r"\]\((\d\d)_[a-z_]+\.ipynb\)", own_markdown)))
+    assert linked == ["14"], linked
+
+
+# ---------------------------------------------------------------------- the quiz
+
+
+def _correct_text(number):
+    question = next(q for q in QUESTIONS if q.number == number)
+    return question.choices[question.answer]
+
+
+def test_quiz_answers_agree_with_the_numbers():
+    x = np.linspace(-5, 5, 11)
+    assert _correct_text(1) == "sigmoid(x)"
+    np.testing.assert_allclose(scipy_softmax(np.column_stack([x, np.zeros_like(x)]), axis=1)[:, 0], expit(x))
+    logits = np.array([2.0, 1.0, 0.1])
+    assert _correct_text(2).startswith("nothing")
+    np.testing.assert_allclose(scipy_softmax(logits + 1000), scipy_softmax(logits))
+    assert "arg-max" in _correct_text(3)
+    np.testing.assert_allclose(scipy_softmax(logits / 1e-3), [1, 0, 0], atol=1e-12)
+    assert _correct_text(4) == "p - y"
+    assert "explores more" in _correct_text(6)
+    assert scipy_softmax(logits / 5.0).max() < scipy_softmax(logits / 0.5).max()
+    assert "Holtzman" in _correct_text(8) and "Holtzman" in " ".join(r.key for r in READING_LIST)
+
+
+def test_check_quiz_scores_names_the_unanswered_and_points_to_the_notebook():
+    perfect = {q.number: q.answer.upper() + ")" for q in QUESTIONS}  # "B)" is accepted too
+    assert check_quiz(perfect)
+    verdict = check_quiz({1: "b", 2: "b", 4: "a"})
+    assert not verdict
+    assert verdict.message.startswith("1 of 8 right.")
+    assert "Not answered yet: 3, 5, 6, 7, 8." in verdict.message
+    assert "Revisit notebook 01" in verdict.message and "Revisit notebook 07" in verdict.message
+    assert "letters" in check_answer(1, "e").message
+    with pytest.raises(ValueError, match="no question 9"):
+        check_quiz({9: "a"})
+    with pytest.raises(ValueError, match="dict"):
+        check_quiz(["b", "a"])
+
+
+def test_quiz_markdown_shows_questions_but_not_answers():
+    text = quiz_markdown()
+    assert all(q.prompt in text for q in QUESTIONS)
+    assert not any(q.explanation in text for q in QUESTIONS)
+    assert not arxiv_ids_in(text)
