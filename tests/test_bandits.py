@@ -208,3 +208,54 @@ def test_run_rejects_bad_arguments(kwargs, message):
     kwargs = {"bandit": GaussianBandit(), **kwargs}
     with pytest.raises(ValueError, match=message):
         run(SoftmaxPolicy(1.0), **kwargs)
+
+
+# ---------------------------------------------------------------------- exercise checks and plots
+
+
+def test_check_boltzmann_probabilities_names_the_overflow_and_the_temperature_mistakes():
+    from softmax_teach.exercises.bandits import check_boltzmann_probabilities
+
+    q = SLIDE_Q_VALUES
+    assert check_boltzmann_probabilities(scipy_softmax(q / 0.002), q, temperature=0.002)
+    with np.errstate(all="ignore"):
+        overflowed = np.exp(q / 0.002) / np.exp(q / 0.002).sum()
+    assert "overflowed" in check_boltzmann_probabilities(overflowed, q, temperature=0.002).message
+    assert "multiplied" in check_boltzmann_probabilities(scipy_softmax(q * 0.5), q, temperature=0.5).message
+    assert "left out the temperature" in check_boltzmann_probabilities(scipy_softmax(q), q, temperature=0.5).message
+    assert "sum to 1" in check_boltzmann_probabilities(np.exp(q / 0.5), q, temperature=0.5).message
+
+
+def test_check_policy_gradient_accepts_autograd_and_names_the_usual_mistakes():
+    torch = pytest.importorskip("torch")
+    from softmax_teach.exercises.bandits import check_policy_gradient
+
+    preferences, action, temperature = np.array([0.5, -0.2, 1.0]), 0, 0.5
+    h = torch.tensor(preferences, requires_grad=True)
+    torch.log_softmax(h / temperature, -1)[action].backward()
+    right = h.grad.numpy()
+    assert check_policy_gradient(right, preferences, action, temperature)
+    pi, onehot = scipy_softmax(preferences / temperature), np.eye(3)[action]
+    assert "sign" in check_policy_gradient(-right, preferences, action, temperature).message
+    assert "1/T" in check_policy_gradient(onehot - pi, preferences, action, temperature).message
+    assert "one-hot" in check_policy_gradient(-pi / temperature, preferences, action, temperature).message
+    assert "shape" in check_policy_gradient([1.0, 2.0], preferences, action, temperature).message
+
+
+def test_bandit_plots_draw_one_line_per_policy():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from softmax_teach.plots.bandits import action_frequencies, final_regret_bars, learning_curves
+
+    results = [run(SoftmaxPolicy(0.2), GaussianBandit(), 60, 5), run(GreedyPolicy(), GaussianBandit(), 60, 5)]
+    reward_ax, regret_ax = learning_curves(results, smooth=10)
+    assert len(reward_ax.lines) == 2 and len(regret_ax.lines) == 2
+    np.testing.assert_allclose(regret_ax.lines[0].get_ydata(), results[0].cumulative_regret)
+    ax = final_regret_bars(results, highlight=results[1])
+    assert len(ax.patches) == 2
+    ax = action_frequencies([0.2, 0.8], [0.25, 0.75])
+    assert len(ax.patches) == 4
+    plt.close("all")

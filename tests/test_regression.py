@@ -237,3 +237,60 @@ def test_predict_rejects_wrong_width_and_fit_rejects_bad_iterations():
         model.predict(np.zeros((1, 5)))
     with pytest.raises(ValueError, match="n_iterations"):
         model.fit(np.zeros((2, 2)), [0, 1], n_iterations=-1)
+
+
+# ---------------------------------------------------------------------- exercise checks and plots
+
+
+def test_check_l2_for_C_accepts_the_mapping_and_names_the_usual_mistakes():
+    from softmax_teach.exercises.regression import check_l2_for_C
+
+    assert check_l2_for_C(1 / (10.0 * 105), C=10.0, n_samples=105)
+    assert "divide by the number of samples" in check_l2_for_C(0.1, C=10.0, n_samples=105).message
+    assert "inverse" in check_l2_for_C(1050.0, C=10.0, n_samples=105).message
+    assert "factor 2" in check_l2_for_C(1 / (2 * 1050), C=10.0, n_samples=105).message
+    assert not check_l2_for_C("small", C=10.0, n_samples=105)
+
+
+def test_check_weight_gradient_accepts_torch_s_gradient_and_names_the_usual_mistakes():
+    torch = pytest.importorskip("torch")
+    from softmax_teach.exercises.regression import check_weight_gradient
+
+    X, y = _small_problem(seed=4, n=6, d=3, k=3)
+    rng = np.random.default_rng(4)
+    weights, bias, l2 = rng.standard_normal((3, 3)), rng.standard_normal(3), 0.5
+    W = torch.tensor(weights, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(torch.tensor(X) @ W + torch.tensor(bias), torch.tensor(y))
+    (loss + 0.5 * l2 * (W**2).sum()).backward()
+    right = W.grad.numpy()
+    assert check_weight_gradient(right, X, y, weights, bias, l2=l2)
+    P, Y = scipy_softmax(X @ weights + bias, axis=1), np.eye(3)[y]
+    messages = {
+        "sign": check_weight_gradient(-right, X, y, weights, bias, l2=l2).message,
+        "averaged": check_weight_gradient(X.T @ (P - Y) + l2 * weights, X, y, weights, bias, l2=l2).message,
+        "penalty": check_weight_gradient(X.T @ (P - Y) / 6, X, y, weights, bias, l2=l2).message,
+        "2·l2": check_weight_gradient(X.T @ (P - Y) / 6 + 2 * l2 * weights, X, y, weights, bias, l2=l2).message,
+        "shape": check_weight_gradient(np.zeros((2, 3)), X, y, weights, bias, l2=l2).message,
+    }
+    for expected, message in messages.items():
+        assert expected in message, message
+
+
+def test_regression_plots_draw_regions_and_curves():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from softmax_teach.plots.regression import decision_regions, loss_curves
+
+    X, y = _small_problem(seed=5, n=30, d=2, k=3)
+    model = SoftmaxRegression(2, 3, l2=0.1).fit(X, y)
+    ax = decision_regions(model.predict_proba, X, y, resolution=20, feature_names=["a", "b"])
+    assert len(ax.images) == 1 and ax.images[0].get_array().shape == (20, 20, 3)
+    assert ax.get_xlabel() == "a"
+    ax = loss_curves({"run": model.loss_history_}, optimum=model.loss_history_[-1] - 1e-3)
+    assert len(ax.lines) == 1
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        decision_regions(model.predict_proba, np.zeros((3, 4)), y[:3])
+    plt.close("all")
