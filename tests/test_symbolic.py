@@ -200,7 +200,15 @@ def test_derivation_renders_as_latex_and_ipython_math():
     assert derivation.latex in rendered and "verified by sympy" in rendered
     math = derivation.display()
     assert type(math).__name__ == "Math" and derivation.latex in math.data
-    assert repr(derivation) == "<Derivation 'Jacobian of softmax (n=2)': verified by sympy (simplify(lhs - rhs) == 0)>"
+    assert repr(derivation) == "<Derivation 'Jacobian of softmax (n=2)': verified by sympy (lhs - rhs simplifies to 0)>"
+
+
+def test_identities_beyond_rational_cancellation_fall_back_to_simplify():
+    # cancel() leaves sin^2 + cos^2 - 1 alone; simplify() proves it. A false variant still fails.
+    x = sp.Symbol("x", real=True)
+    assert sp.cancel(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) != 0
+    assert symbolic.prove_identity(sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1)).verified
+    assert not symbolic.prove_identity(sp.sin(x) ** 2 - sp.cos(x) ** 2, sp.Integer(1)).verified
 
 
 def test_prove_identity_accepts_expressions_and_sequences():
