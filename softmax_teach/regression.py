@@ -135,8 +135,9 @@ class GradientCheck:
     max_abs_error : float
         Largest absolute difference.
     max_relative_error : float
-        Largest ``|a - f| / max(|a| + |f|, tiny)``: about 1e-9 or smaller means the formula is
-        right; around 1e-2 or larger means a bug.
+        Largest ``|a - f| / max(|a| + |f|, tiny)``: well below 1e-5 means the formula is right
+        (rounding inflates it most for the smallest gradient entries); around 1e-2 or larger
+        means a bug.
     """
 
     analytic: np.ndarray
