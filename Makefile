@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8866
+THEME ?= light
 
 # Outputs stored in notebooks must not depend on the machine: no progress bars, fixed hashing.
 export TQDM_DISABLE := 1
@@ -23,7 +24,7 @@ test: $(INSTALLED)
 		--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300
 
 dashboard: $(INSTALLED)
-	$(BIN)/softmax-teach dashboard --host $(HOST) --port $(PORT)
+	$(BIN)/softmax-teach dashboard --host $(HOST) --port $(PORT) --theme $(THEME)
 
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab notebooks/
