@@ -26,6 +26,7 @@ def execute(path: Path) -> float:
         notebook,
         timeout=300,
         kernel_name="python3",
+        record_timing=False,  # wall-clock stamps in cell metadata would change every run
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
