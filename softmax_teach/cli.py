@@ -18,6 +18,10 @@ DEFAULT_PORT = 8866
 THEMES = ("light", "dark")
 THEME_VARIABLE = "SOFTMAX_TEACH_THEME"  # read by softmax_teach.dashboard.views.default_theme
 DASHBOARD_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
+# A Jupyter data directory holding the dashboard's Voila template (voila/templates/<name>);
+# dashboard_environment puts it on JUPYTER_PATH so that Voila finds the template.
+DASHBOARD_JUPYTER_PATH = Path(__file__).resolve().parent / "dashboard" / "jupyter"
+DASHBOARD_TEMPLATE = "softmax-explorer"
 
 
 def voila_command(notebook=DASHBOARD_NOTEBOOK, *, host=DEFAULT_HOST, port=DEFAULT_PORT, theme="light", preheat=True,
@@ -60,6 +64,9 @@ def voila_command(notebook=DASHBOARD_NOTEBOOK, *, host=DEFAULT_HOST, port=DEFAUL
         "--strip_sources=True",
         f"--theme={theme}",
         "--show_tracebacks=False",
+        # Paints the first figure from the HTML before the widget JavaScript has loaded (needs
+        # DASHBOARD_JUPYTER_PATH on JUPYTER_PATH: run it with dashboard_environment()).
+        f"--template={DASHBOARD_TEMPLATE}",
     ]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
@@ -67,8 +74,10 @@ def voila_command(notebook=DASHBOARD_NOTEBOOK, *, host=DEFAULT_HOST, port=DEFAUL
 
 
 def dashboard_environment(theme="light", base=None):
-    """The environment for Voila: the figure theme for the kernels, and no stray progress bars."""
+    """The environment for Voila: the dashboard's template on JUPYTER_PATH, the figure theme for the kernels."""
     environment = dict(os.environ if base is None else base)
+    environment["JUPYTER_PATH"] = os.pathsep.join(
+        [str(DASHBOARD_JUPYTER_PATH)] + [p for p in environment.get("JUPYTER_PATH", "").split(os.pathsep) if p])
     environment[THEME_VARIABLE] = theme
     # Matplotlib must never try a GUI backend inside a server kernel.
     environment["MPLBACKEND"] = "Agg"

@@ -12,6 +12,11 @@ from softmax_teach.dashboard.views import AttentionTab, CrossEntropyTab, Samplin
 TAB_TITLES = ("1 · Temperature & logits", "2 · Sampling", "3 · Cross-entropy", "4 · Attention")
 TAB_CLASSES = (TemperatureTab, SamplingTab, CrossEntropyTab, AttentionTab)
 
+# Display metadata that marks the loading preview. The dashboard's Voila template
+# (softmax_teach/dashboard/jupyter/voila/templates/softmax-explorer) writes an output carrying it
+# into the page as plain HTML, so the browser paints the figure before any JavaScript runs.
+PREVIEW_METADATA_KEY = "softmax_teach_static_preview"
+
 
 class ExplorerTabs:
     """The four tab objects of an app, each built the first time it is needed.
@@ -92,9 +97,11 @@ def build_app(theme=None, *, lazy=True):
 def loading_preview(app):
     """A static picture of the first tab, shown while the browser starts the widgets.
 
-    The page's HTML and this output arrive long before the widget front end has loaded and
-    synchronised (about a second on a quiet machine): the learner sees the starting
-    distribution at once. The explorer's own CSS hides the preview as soon as the widgets render.
+    The picture is the first tab's own figure (the PNG its image widget holds), so it is exactly
+    what the live app shows first. Served by ``softmax-teach dashboard``, the page's HTML
+    carries it as a plain ``<img>`` (see :data:`PREVIEW_METADATA_KEY`): the browser paints it
+    at once, while the widget front end takes about a second more to load and synchronise.
+    The explorer's own CSS hides the preview as soon as the widgets render.
 
     Parameters
     ----------
@@ -109,9 +116,14 @@ def loading_preview(app):
 
     first = app.explorer_tabs[0]
     png = base64.b64encode(bytes(first.image.value)).decode("ascii")
+    # Laid out like the first tab (controls 40 %, figure 60 %, below the tab bar) so the figure
+    # stays about where it is when the widgets take over.
     return HTML(
-        '<div class="explorer-preview" style="font-size:20px">'
+        '<div class="explorer-preview" style="font-size:20px;display:flex;align-items:flex-start;padding-top:60px">'
+        '<p style="width:40%;min-width:340px;margin:0;padding:0 1em;box-sizing:border-box">'
+        "Starting the interactive explorer…</p>"
         f'<img class="probability-plot-preview" alt="starting probabilities" src="data:image/png;base64,{png}" '
-        'style="width:100%;max-width:900px">'
-        "<p>Starting the interactive explorer…</p></div>"
+        'elementtiming="first-figure" style="width:60%;max-width:900px">'
+        "</div>",
+        metadata={PREVIEW_METADATA_KEY: True},
     )
