@@ -2,7 +2,8 @@
 
 In one run:
 - the time from navigation to the first drawn figure (preheated kernel), as the median of three
-  page loads: the static loading preview, and the interactive figure once the widgets are live;
+  page loads: the static loading preview (the moment its pixels were painted, from the browser's
+  Element Timing), and the interactive figure once the widgets are live;
 - the median and 95th percentile of the time from a temperature-slider change (a key press on
   its handle) to the redrawn figure, over 50 changes to values not seen before (no cache hits);
 - the resident memory of the kernel serving the page (psutil);
@@ -125,7 +126,7 @@ def main():
     result = browser_measurements()
     delays = result["delays"]
     pictures, figures = result["pictures"], result["figures"]
-    print(f"first figure (loading preview):  {statistics.median(pictures):7.0f} ms   (target < 1000 ms, preheated "
+    print(f"first figure painted (preview):  {statistics.median(pictures):7.0f} ms   (target < 1000 ms, preheated "
           f"kernel; median of {len(pictures)} loads: {', '.join(f'{t:.0f}' for t in pictures)})")
     print(f"first interactive figure:        {statistics.median(figures):7.0f} ms   (widgets synced; "
           f"{', '.join(f'{t:.0f}' for t in figures)}; bare ipywidgets page without preheating ~3900 ms)")

@@ -189,12 +189,24 @@ FIRST_FIGURE_JS = """() => {
   return (img && img.src && img.complete && img.naturalWidth > 0) ? performance.now() : null;
 }"""
 
-# The same for the first figure of any kind: the static loading preview or the widget.
+# The same for the first figure of any kind, static loading preview or widget: for the preview, the
+# time its pixels reached the screen (Element Timing: the preview <img> has elementtiming="first-figure",
+# and buffered entries reach an observer created later); for the widget, as above.
 FIRST_PICTURE_JS = """() => {
-  for (const img of document.querySelectorAll('img.probability-plot, img.probability-plot-preview')) {
-    if (img.src && img.complete && img.naturalWidth > 0 && img.offsetParent !== null) return performance.now();
+  if (!window.__firstFigureObserver) {
+    window.__firstFigurePaint = null;
+    window.__firstFigureObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.identifier === 'first-figure' && window.__firstFigurePaint === null) {
+          window.__firstFigurePaint = entry.renderTime || entry.loadTime;
+        }
+      }
+    });
+    window.__firstFigureObserver.observe({type: 'element', buffered: true});
   }
-  return null;
+  if (window.__firstFigurePaint !== null) return window.__firstFigurePaint;
+  const img = document.querySelector('img.probability-plot');
+  return (img && img.src && img.complete && img.naturalWidth > 0 && img.offsetParent !== null) ? performance.now() : null;
 }"""
 
 # Records the time of every change of the figure's src in window.__figureChanges.
