@@ -7,6 +7,7 @@ figures through their artists and the PNG bytes of the image widget.
 """
 
 import math
+import os
 import subprocess
 import sys
 import warnings
@@ -17,7 +18,15 @@ import scipy.special
 import scipy.stats
 
 from softmax_teach import numerics
-from softmax_teach.cli import dashboard_url, is_loopback, main, voila_command
+from softmax_teach.cli import (
+    DASHBOARD_JUPYTER_PATH,
+    DASHBOARD_TEMPLATE,
+    dashboard_environment,
+    dashboard_url,
+    is_loopback,
+    main,
+    voila_command,
+)
 from softmax_teach.dashboard import (
     AttentionTab,
     CrossEntropyTab,
@@ -26,8 +35,10 @@ from softmax_teach.dashboard import (
     TemperatureTab,
     build_app,
     format_logits,
+    loading_preview,
     parse_logits,
 )
+from softmax_teach.dashboard.app import PREVIEW_METADATA_KEY
 
 torch = pytest.importorskip("torch")
 
@@ -459,6 +470,7 @@ def test_voila_command_serves_on_loopback_with_sources_stripped_and_a_preheated_
                  "--preheat_kernel=True", "--pool_size=1", "--no-browser"]:
         assert flag in command
     assert "--preheat_kernel=True" not in voila_command(preheat=False)
+    assert f"--template={DASHBOARD_TEMPLATE}" in command
     with pytest.raises(ValueError, match="port"):
         voila_command(port=70000)
     with pytest.raises(ValueError, match="theme"):
@@ -474,3 +486,24 @@ def test_cli_prints_the_command_and_rejects_bad_arguments(capsys):
     assert dashboard_url("::1", 8866) == "http://[::1]:8866/"
     assert dashboard_url("127.0.0.1", 8866) == "http://127.0.0.1:8866/"
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and not is_loopback("0.0.0.0")
+
+
+def test_the_environment_lets_voila_find_the_dashboard_template():
+    template = DASHBOARD_JUPYTER_PATH / "voila" / "templates" / DASHBOARD_TEMPLATE
+    assert (template / "index.html.j2").is_file() and (template / "conf.json").is_file()
+    environment = dashboard_environment("dark", base={"JUPYTER_PATH": "/elsewhere", "PATH": "/bin"})
+    assert environment["JUPYTER_PATH"].split(os.pathsep) == [str(DASHBOARD_JUPYTER_PATH), "/elsewhere"]
+    assert environment["SOFTMAX_TEACH_THEME"] == "dark" and environment["PATH"] == "/bin"
+    assert dashboard_environment(base={})["JUPYTER_PATH"] == str(DASHBOARD_JUPYTER_PATH)
+
+
+def test_loading_preview_is_the_first_tabs_own_figure_marked_for_the_template():
+    import base64
+    import re
+
+    app = build_app(theme="light")
+    bundle, metadata = loading_preview(app)._repr_html_()
+    assert metadata == {PREVIEW_METADATA_KEY: True}
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', bundle).group(1))
+    assert png == bytes(app.explorer_tabs[0].image.value)
+    assert png == bytes(TemperatureTab(theme="light").image.value)  # the default state, freshly drawn

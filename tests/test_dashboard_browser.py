@@ -5,6 +5,7 @@ skipped, except under ``CI=true`` where a missing browser is a failure. Screensh
 test-artifacts/ (gitignored) so a person can look at what a class would see.
 """
 
+import base64
 import os
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from softmax_teach import numerics
+from softmax_teach.dashboard import TemperatureTab
 from softmax_teach.dashboard.server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS, VoilaServer
 
 pytestmark = pytest.mark.timeout(420)
@@ -69,6 +71,31 @@ def wait_for_text(page, selector, text, timeout=60_000):
     page.wait_for_function("([selector, text]) => { const e = document.querySelector(selector);"
                            " return e !== null && e.innerText.includes(text); }", arg=[selector, text],
                            timeout=timeout)
+
+
+def test_the_first_figure_is_painted_before_any_widget_javascript_runs(server, browser):
+    # Voila's JavaScript (which starts the widgets) is refused: what shows is what the page's HTML
+    # alone gives a learner while the widget front end loads.
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        page.route("**/voila/static/voila.js", lambda route: route.abort())
+        page.goto(server.url, wait_until="load")
+        preview = page.locator("img.probability-plot-preview")
+        preview.wait_for(state="visible", timeout=60_000)
+        page.wait_for_function("() => { const i = document.querySelector('img.probability-plot-preview');"
+                               " return i.complete && i.naturalWidth > 0; }", timeout=60_000)
+        box = preview.bounding_box()
+        assert box["width"] > 400 and box["height"] > 200 and box["y"] + box["height"] < 900  # in view
+        assert page.locator(".softmax-explorer").count() == 0  # the widgets are not live
+        # It is the starting figure itself: the PNG of a fresh first tab in the default state.
+        src = preview.get_attribute("src")
+        assert base64.b64decode(src.split(",", 1)[1]) == bytes(TemperatureTab(theme="light").image.value)
+        assert "Explore softmax" in page.locator("#rendered_cells").inner_text()
+        assert "Traceback" not in page.content()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-before-widgets.png"), full_page=True)
+    finally:
+        page.close()
 
 
 def test_temperature_slider_updates_readout_and_figure(page):
