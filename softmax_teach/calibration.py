@@ -27,6 +27,7 @@ __all__ = [
     "ReliabilityDiagram",
     "reliability_diagram",
     "expected_calibration_error",
+    "bootstrap_ece",
     "fit_temperature",
     "temperature_nll",
 ]
@@ -133,6 +134,48 @@ def expected_calibration_error(probabilities, labels, *, n_bins: int = 15) -> fl
     0.45
     """
     return reliability_diagram(probabilities, labels, n_bins=n_bins).ece
+
+
+def bootstrap_ece(probabilities, labels, *, n_bins: int = 15, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """The ECE of ``n_resamples`` bootstrap resamples of the predictions: how much it could vary.
+
+    Each resample draws ``n`` predictions with replacement. The resamples depend only on ``n``,
+    ``n_resamples`` and ``seed``, so two calls with the same ones are *paired*: the difference of
+    their results measures the uncertainty of a change in ECE (before and after calibration, say)
+    on the same images.
+
+    Parameters
+    ----------
+    probabilities : array_like, shape (n, classes)
+        Softmax probabilities (rows sum to 1).
+    labels : array_like of int, shape (n,)
+        True classes.
+    n_bins : int
+        Number of equal-width confidence bins, as in :func:`reliability_diagram`.
+    n_resamples : int
+        Number of bootstrap resamples (at least 2).
+    seed : int
+        Seed of the resampling.
+
+    Returns
+    -------
+    ndarray of float, shape (n_resamples,)
+        One ECE per resample; its standard deviation is the bootstrap standard error of the ECE.
+
+    Examples
+    --------
+    >>> p = [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.3, 0.7]]
+    >>> eces = bootstrap_ece(p, [0, 1, 0, 1], n_bins=10, n_resamples=200)
+    >>> eces.shape, bool(eces.min() >= 0)
+    ((200,), True)
+    """
+    p, y = _check_probabilities_and_labels(probabilities, labels)
+    _check_bins(n_bins)
+    if not isinstance(n_resamples, int) or isinstance(n_resamples, bool) or n_resamples < 2:
+        raise ValueError(f"n_resamples must be an integer >= 2, got {n_resamples!r}")
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, len(y), size=(n_resamples, len(y)))
+    return np.array([reliability_diagram(p[r], y[r], n_bins=n_bins).ece for r in rows])
 
 
 def temperature_nll(logits, labels, temperature) -> float:

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
 
+from softmax_teach.numerics import softmax
+
 from softmax_teach.calibration import (
+    bootstrap_ece,
     calibrated_probabilities,
     expected_calibration_error,
     fit_temperature,
@@ -135,3 +138,26 @@ def test_calibration_accepts_torch_tensors():
 def test_bad_input_raises_value_error(call, fragment):
     with pytest.raises(ValueError, match=fragment):
         call()
+
+
+def test_bootstrap_ece_resamples_are_paired_and_vary_around_the_ece():
+    rng = np.random.default_rng(3)
+    p = softmax(rng.normal(scale=2.0, size=(300, 4)), axis=-1)
+    labels = rng.integers(0, 4, size=300)
+    sharper = softmax(3 * np.log(p), axis=-1)
+    first = bootstrap_ece(p, labels, n_bins=10, n_resamples=400, seed=1)
+    again = bootstrap_ece(sharper, labels, n_bins=10, n_resamples=400, seed=1)
+    # Paired: each resample uses the same rows, as a manual resample with the same generator does.
+    rows = np.random.default_rng(1).integers(0, 300, size=(400, 300))
+    assert first[7] == pytest.approx(expected_calibration_error(p[rows[7]], labels[rows[7]], n_bins=10), abs=1e-15)
+    assert again[7] == pytest.approx(expected_calibration_error(sharper[rows[7]], labels[rows[7]], n_bins=10),
+                                     abs=1e-15)
+    ece = expected_calibration_error(p, labels, n_bins=10)
+    assert abs(first.mean() - ece) < 3 * first.std()
+    assert 0 < first.std() < 0.1
+
+
+@pytest.mark.parametrize("n_resamples", [1, 0, 2.5, True])
+def test_bootstrap_ece_rejects_a_bad_resample_count(n_resamples):
+    with pytest.raises(ValueError, match="n_resamples"):
+        bootstrap_ece([[0.9, 0.1], [0.2, 0.8]], [0, 1], n_resamples=n_resamples)
