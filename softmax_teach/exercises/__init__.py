@@ -4,6 +4,6 @@ Every check returns a :class:`Feedback` that prints as a sentence saying what is
 is wrong (never only ``False``), and is truthy when the answer is right.
 """
 
-from softmax_teach.exercises.core import Feedback, check_array, check_value
+from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value, within_decimals
 
-__all__ = ["Feedback", "check_array", "check_value"]
+__all__ = ["Feedback", "as_number", "check_array", "check_value", "within_decimals"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,13 +67,69 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, h
     )
 
 
-def check_value(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, hints=()):
-    """Like :func:`check_array` for a single number."""
+def as_number(answer):
+    """``answer`` as a float when it is one number, else None.
+
+    Accepted: int, float, numpy scalars, 0-d (or one-element) numeric arrays, and anything else
+    with ``__float__`` (a 0-d torch tensor). Not accepted: booleans (``True`` is not a
+    temperature), and strings, which :func:`check_value` reads separately.
+    """
+    if isinstance(answer, (bool, np.bool_, str, bytes)):
+        return None
+    if isinstance(answer, np.ndarray):
+        if answer.size != 1 or answer.dtype.kind not in "iuf":
+            return None
+        return float(answer.reshape(()).item())
     try:
-        got = float(answer)
+        return float(answer)
     except (TypeError, ValueError):
+        return None
+
+
+def within_decimals(got, expected, decimals):
+    """True when ``got`` is right to ``decimals`` decimal places: at most half a unit of the last
+    place away from ``expected`` (so 0.432 is 0.43204 to 3 decimals, and 0.43 is to 2).
+
+    The 1e-9 relative slack keeps a correctly rounded answer on the boundary (decimal 0.125 is
+    binary 0.125, but 0.0005 is not) from failing by a last-bit rounding of its own.
+    """
+    half_unit = 0.5 * 10.0 ** (-decimals)
+    return bool(abs(got - expected) <= half_unit * (1 + 1e-9) + 1e-12 * abs(expected))
+
+
+def check_value(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, decimals=None, hints=()):
+    """Like :func:`check_array` for a single number.
+
+    Parameters
+    ----------
+    answer : float, numpy scalar or 0-d array
+        The learner's number. Strings that look like numbers are read as numbers (``"2.4"``).
+    expected : float
+    what : str
+    rtol, atol : float
+        Tolerances as in ``numpy.isclose``.
+    decimals : int, optional
+        The precision the exercise states: an answer right to this many decimal places (see
+        :func:`within_decimals`) passes too, so a rounded value quoted in a solution is accepted.
+    hints : sequence of (callable, str)
+
+    Returns
+    -------
+    Feedback
+    """
+    got = as_number(answer)
+    if got is None:
+        try:
+            # A string that is a number is read as one (a learner may paste "2.416").
+            got = float(answer) if isinstance(answer, str) else None
+        except ValueError:
+            got = None
+    if got is None:
         return Feedback(False, f"{what} should be a number, got {type(answer).__name__}.")
-    if np.isclose(got, float(expected), rtol=rtol, atol=atol, equal_nan=True):
+    close = bool(np.isclose(got, float(expected), rtol=rtol, atol=atol, equal_nan=True))
+    if decimals is not None and np.isfinite(got):
+        close = close or within_decimals(got, float(expected), decimals)
+    if close:
         return Feedback(True, f"{what} is {got:.6g}, as expected.")
     for predicate, hint in hints:
         if predicate(got):
