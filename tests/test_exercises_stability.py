@@ -13,12 +13,16 @@ from softmax_teach.exercises.stability import check_log_softmax, check_logsumexp
 
 
 def _threshold_by_bisection(dtype):
-    """The largest x whose exp, rounded to ``dtype``, is finite: found by trying, without finfo."""
+    """The largest x with ``np.exp(x as dtype)`` finite, as the exercise asks: found by trying, without finfo.
+
+    exp is computed in ``dtype`` (``np.exp(np.float16(x))``), not in float64 and then rounded:
+    for float16 the two differ, 11.0898 against 11.0901, on either side of float16's 11.09375.
+    """
     low, high = 0.0, 1000.0
     with np.errstate(over="ignore"):
         for _ in range(200):
             middle = (low + high) / 2
-            finite = np.isfinite(np.exp(np.float64(middle)).astype(dtype))
+            finite = np.isfinite(np.exp(np.asarray(middle).astype(dtype)))
             low, high = (middle, high) if finite else (low, middle)
     return low
 
@@ -31,10 +35,20 @@ def test_the_threshold_found_by_bisection_is_accepted(dtype):
     assert check_overflow_threshold(threshold, dtype).passed
 
 
-def test_the_threshold_computed_in_float16_itself_is_accepted():
-    rounded = np.log(np.finfo(np.float16).max)  # float16 arithmetic rounds 11.0899 to 11.09
+def test_the_threshold_computed_in_float16_itself_is_rejected_with_the_reason():
+    # Issue 10: float16 arithmetic rounds log(65504) = 11.0899 *up* to 11.09375, and
+    # np.exp(np.float16(11.09375)) is inf, so that value is past the threshold (it used to pass).
+    rounded = np.log(np.finfo(np.float16).max)
     assert rounded.dtype == np.float16
-    assert check_overflow_threshold(rounded, "float16").passed
+    assert not np.isfinite(np.exp(rounded))
+    feedback = check_overflow_threshold(rounded, "float16")
+    assert not feedback.passed
+    assert "rounds up" in feedback.message
+
+
+@pytest.mark.parametrize("answer", [11.08, 11.086, 11.0859375, np.float16(11.0859375), np.array(11.086)])
+def test_float16_thresholds_rounded_down_are_accepted(answer):
+    assert check_overflow_threshold(answer, "float16").passed
 
 
 @pytest.mark.parametrize(
@@ -46,7 +60,9 @@ def test_the_threshold_computed_in_float16_itself_is_accepted():
         (math.log10(float(np.finfo(np.float64).max)), "float64", "log10"),
         (89, "float32", "89 is the first integer"),
         (-87.3, "float32", "underflow end"),
-        (11.1, "float16", "expected 11.0899"),
+        (11.1, "float16", "past the threshold"),  # was "expected 11.0899": a hint, not the value
+        (11.09, "float16", "rounds up past the threshold"),
+        (11.0, "float16", "so is exp of larger"),
         ("big", "float64", "should be a number"),
     ],
 )

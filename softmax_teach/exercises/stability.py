@@ -10,82 +10,113 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import check_value
+from softmax_teach.exercises.core import Feedback, as_number
 from softmax_teach.exercises.functions import Case, check_function
 from softmax_teach.numerics import log_softmax, logsumexp, softmax
 
-__all__ = ["check_overflow_threshold", "check_logsumexp", "check_log_softmax"]
+__all__ = ["largest_finite_exp_argument", "check_overflow_threshold", "check_logsumexp", "check_log_softmax"]
 
 _FLOAT_TYPES = ("float16", "float32", "float64")
 
 
 def _overflow_threshold(dtype):
-    # In float64: np.log of a float16 max computed in float16 would itself be rounded (11.09).
+    # In float64: np.log of a float16 max computed in float16 would itself be rounded (11.09375).
     return float(np.log(float(np.finfo(dtype).max)))
 
 
-def check_overflow_threshold(answer, dtype="float32"):
-    """Check the largest ``x`` for which ``exp(x)`` is still finite in ``dtype``.
+def largest_finite_exp_argument(dtype):
+    """The largest ``x`` of type ``dtype`` for which ``np.exp(x)``, computed in ``dtype``, is finite.
+
+    It is ``log(finfo.max)`` rounded *down* to ``dtype``: for float16 that is 11.0859375, while
+    ``np.log(np.finfo(np.float16).max)`` rounds up to 11.09375, whose exp is ``inf``.
+    """
+    kind = np.dtype(dtype).type
+    x = kind(_overflow_threshold(dtype))
+    with np.errstate(over="ignore"):
+        while not np.isfinite(np.exp(x)):
+            x = np.nextafter(x, kind(0))
+        while np.isfinite(np.exp(np.nextafter(x, kind(np.inf)))):
+            x = np.nextafter(x, kind(np.inf))
+    return float(x)
+
+
+def _exp_is_finite(value, name):
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.exp(np.asarray(value).astype(name))))
+
+
+def check_overflow_threshold(answer, dtype="float32", *, decimals=2):
+    """Check the largest ``x`` for which ``np.exp`` of ``x`` as a ``dtype`` (``np.exp(np.float16(x))``) is finite.
 
     Parameters
     ----------
-    answer : float
+    answer : float, numpy scalar or 0-d array
         The learner's threshold.
     dtype : {"float16", "float32", "float64"} or numpy dtype, optional
         The floating-point type asked about.
+    decimals : int, optional
+        The precision asked for. A threshold is given rounded *down* (rounding up can cross it),
+        so an answer passes when ``exp`` of it in ``dtype`` is finite and it is less than one unit
+        of the last decimal below :func:`largest_finite_exp_argument`: for float16 to 2
+        decimals, 11.08 and 11.0859375 pass, 11.09 does not (``np.float16(11.09)`` is 11.09375).
 
     Returns
     -------
     Feedback
-        Right within a relative 1e-4, or half the dtype's eps if coarser (so 88.72 passes
-        for float32, and float16's own ``np.log(np.finfo(np.float16).max)``, 11.09, passes for
-        11.0899). Names the usual mistakes:
-        another dtype's threshold, ``finfo.max`` itself, ``log10``, the underflow end.
+        Names the usual mistakes: another dtype's threshold, a value that ``dtype`` rounds up
+        past the threshold (``np.log`` computed in float16), ``finfo.max`` itself, ``log10``, the
+        first integer above, the underflow end, a value far below.
 
     Examples
     --------
     >>> import numpy as np
     >>> bool(check_overflow_threshold(np.log(np.finfo(np.float32).max), "float32"))
     True
+    >>> bool(check_overflow_threshold(np.log(np.finfo(np.float16).max), "float16"))
+    False
     """
     name = np.dtype(dtype).name
     if name not in _FLOAT_TYPES:
         raise ValueError(f"dtype must be one of {_FLOAT_TYPES}, got {dtype!r}")
     info = np.finfo(name)
-    expected = _overflow_threshold(name)
-    first_integer_over = int(np.ceil(expected))
-    # A threshold computed in the dtype itself is rounded to it: float16 gives 11.09 for 11.0899.
-    rtol = max(1e-4, float(info.eps) / 2)
-    close = lambda got, value: bool(np.isclose(got, value, rtol=rtol))  # noqa: E731 - used only here
-    hints = [
-        (
-            lambda got, other=other: close(got, _overflow_threshold(other)),
-            f"that is the threshold of {other}, not {name}: use np.finfo(np.{name}).max.",
+    what = f"your {name} overflow threshold"
+    got = as_number(answer)
+    if got is None:
+        return Feedback(False, f"{what} should be a number, got {type(answer).__name__}.")
+    largest = largest_finite_exp_argument(name)
+    unit = 10.0 ** (-decimals)
+    if not np.isfinite(got):
+        return Feedback(False, f"{what} should be a finite number, got {got}.")
+    finite = _exp_is_finite(got, name)
+    if finite and got > largest - unit * (1 + 1e-9):
+        return Feedback(True, f"{what} {got:.6g} is right: np.exp(np.{name}({got:.6g})) is still finite, and "
+                        f"{name} numbers a little larger already overflow.")
+    near = lambda value: abs(got - value) <= 2 * unit  # noqa: E731 - used only here
+    for other in _FLOAT_TYPES:
+        if other != name and near(_overflow_threshold(other)):
+            return Feedback(False, f"that is the threshold of {other}, not {name}: use np.finfo(np.{name}).max.")
+    if not finite and got <= _overflow_threshold(name) + unit / 2:
+        rounded = np.asarray(got).astype(name)
+        return Feedback(
+            False,
+            f"np.{name}({got:.6g}) is {float(rounded):.10g}, and exp of that is inf: {name} cannot hold every "
+            f"decimal, and this one rounds up past the threshold (np.log computed in {name} rounds up too). "
+            f"Round down, or step down from it with np.nextafter until exp is finite.",
         )
-        for other in _FLOAT_TYPES
-        if other != name
-    ]
-    hints += [
-        (
-            lambda got: close(got, float(info.max)),
-            f"that is the largest {name} itself; exp(x) reaches it when x is its natural log.",
-        ),
-        (
-            lambda got: close(got, float(np.log10(info.max))),
-            "that is log10 of the largest value; exp is e**x, so take the natural log (np.log).",
-        ),
-        (
-            lambda got: got == first_integer_over,
-            f"{first_integer_over} is the first integer whose exp overflows; the threshold itself is "
-            f"log(max) and lies just below it.",
-        ),
-        (
-            lambda got: got < 0,
-            "a negative x makes exp(x) tiny: that is the underflow end. Overflow happens for large "
-            "positive x.",
-        ),
-    ]
-    return check_value(answer, expected, what=f"your {name} overflow threshold", rtol=rtol, atol=0, hints=hints)
+    if np.isclose(got, float(info.max), rtol=1e-3):
+        return Feedback(False, f"that is the largest {name} itself; exp(x) reaches it when x is its natural log.")
+    if np.isclose(got, float(np.log10(info.max)), rtol=1e-3):
+        return Feedback(False, "that is log10 of the largest value; exp is e**x, so take the natural log (np.log).")
+    if got == np.ceil(_overflow_threshold(name)):
+        return Feedback(False, f"{got:g} is the first integer whose exp overflows; the threshold itself is "
+                        f"log(max) and lies just below it.")
+    if got < 0:
+        return Feedback(False, "a negative x makes exp(x) tiny: that is the underflow end. Overflow happens for "
+                        "large positive x.")
+    if finite:
+        return Feedback(False, f"np.exp(np.{name}({got:.6g})) is finite, but so is exp of larger {name} numbers: "
+                        f"the threshold is log(np.finfo(np.{name}).max). Give it to {decimals} decimals, rounded down.")
+    return Feedback(False, f"np.exp(np.{name}({got:.6g})) is inf: that is past the threshold, log(np.finfo(np.{name}).max).")
 
 
 # --------------------------------------------------------------------------- logsumexp
