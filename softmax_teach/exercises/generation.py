@@ -35,15 +35,18 @@ def _probabilities(values, name):
     return p
 
 
-def check_perplexity(answer, probabilities=EXERCISE_PROBABILITIES):
+def check_perplexity(answer, probabilities=EXERCISE_PROBABILITIES, *, decimals=3):
     """Check the perplexity ``exp(-mean(log p))`` of the observed characters.
 
     Parameters
     ----------
-    answer : float
+    answer : float, numpy scalar or 0-d array
         The learner's perplexity.
     probabilities : array_like
         ``p(observed character)`` at each step (default :data:`EXERCISE_PROBABILITIES`).
+    decimals : int, optional
+        The precision asked for: an answer right to this many decimals passes (2.416 for the
+        default probabilities, whose perplexity is 2.41586).
 
     Returns
     -------
@@ -70,7 +73,7 @@ def check_perplexity(answer, probabilities=EXERCISE_PROBABILITIES):
             "1 / prod(p) grows with the length of the text; take the mean of the logs (the n-th root).",
         ),
     )
-    return check_value(answer, np.exp(mean_nll), what="your perplexity", hints=hints)
+    return check_value(answer, np.exp(mean_nll), what="your perplexity", decimals=decimals, hints=hints)
 
 
 def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0.5, top_k=3):

@@ -18,17 +18,20 @@ from softmax_teach.regression import SoftmaxRegression, l2_from_C
 __all__ = ["check_l2_for_C", "check_weight_gradient"]
 
 
-def check_l2_for_C(answer, C, n_samples):
+def check_l2_for_C(answer, C, n_samples, *, significant=2):
     """Check the ``l2`` of :class:`SoftmaxRegression` that matches ``LogisticRegression(C=C)``.
 
     Parameters
     ----------
-    answer : float
+    answer : float, numpy scalar or 0-d array
         The learner's ``l2``.
     C : float
         scikit-learn's inverse regularisation strength.
     n_samples : int
         Training samples.
+    significant : int, optional
+        The precision asked for, in significant figures: for C = 10 and 105 samples,
+        ``l2 = 1/1050 = 0.000952...``, so 0.00095 passes at 2 figures.
 
     Returns
     -------
@@ -50,7 +53,8 @@ def check_l2_for_C(answer, C, n_samples):
         (lambda a: np.isclose(a, 1 / (2 * C * n_samples)) or np.isclose(a, 2 / (C * n_samples)),
          "off by a factor 2: both objectives write the penalty as half the squared norm."),
     )
-    return check_value(answer, expected, what="your l2", rtol=1e-9, hints=hints)
+    decimals = significant - 1 - int(np.floor(np.log10(abs(expected))))
+    return check_value(answer, expected, what="your l2", rtol=1e-9, decimals=decimals, hints=hints)
 
 
 def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
@@ -87,10 +91,15 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
     hints = [
         (matches(-expected), "the sign is flipped: the gradient is X.T @ (p - y) / n, and descent subtracts it."),
         (matches(data_part * n + penalty), "not averaged: the loss is the *mean* over samples, so divide X.T @ (p - y) by n."),
-        (matches(expected.T), f"transposed: dJ/dW has the shape of W, {weights.shape}."),
+        (matches(expected.T), "transposed: entry [i, j] is the derivative with respect to W[i, j] (feature i, "
+         "class j), so it is X.T @ (P - Y), not (P - Y).T @ X"
+         + ("." if weights.shape[0] == weights.shape[1] else f": dJ/dW has the shape of W, {weights.shape}.")),
     ]
     if l2:
         hints.insert(0, (matches(data_part), f"the penalty's gradient l2 * W is missing (l2 = {l2:g})."))
+        # The usual first attempt makes both mistakes at once: name both.
+        hints.insert(0, (matches(data_part * n), f"two things are missing: the mean (divide X.T @ (P - Y) by "
+                         f"n = {n}) and the penalty's gradient l2 * W (l2 = {l2:g})."))
         hints.append((matches(data_part + 2 * penalty), "the penalty is (l2 / 2)·||W||², whose gradient is l2·W, not 2·l2·W."))
     return check_array(answer, expected, what="your dJ/dW", hints=hints)
 
