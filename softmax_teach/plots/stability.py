@@ -37,12 +37,22 @@ def exp_limits(dtype):
     -------
     dict
         ``zero_below`` (below it exp rounds to 0), ``subnormal_below`` (below it the result is
-        subnormal, with fewer significant bits) and ``inf_above`` (above it exp overflows),
-        each the natural log of the matching ``np.finfo`` value.
+        subnormal, with fewer significant bits) and ``inf_above`` (above it exp overflows).
+        The last two are the natural logs of ``np.finfo(dtype).smallest_normal`` and ``.max``.
+        ``zero_below`` is ``log(smallest_subnormal / 2)``, not ``log(smallest_subnormal)``:
+        rounding to nearest sends anything above half the smallest subnormal up to it, so
+        ``exp(x)`` is still non-zero for about ``ln 2`` below ``log(smallest_subnormal)``.
+
+    Examples
+    --------
+    >>> round(exp_limits(np.float64)["zero_below"], 2)
+    -745.13
+    >>> float(np.exp(-745.1)) > 0
+    True
     """
     info = np.finfo(dtype)
     return {
-        "zero_below": float(np.log(float(info.smallest_subnormal))),
+        "zero_below": float(np.log(float(info.smallest_subnormal)) - np.log(2.0)),
         "subnormal_below": float(np.log(float(info.smallest_normal))),
         "inf_above": float(np.log(float(info.max))),
     }
