@@ -35,6 +35,7 @@ def test_image_with_top_k_shows_the_k_largest_probabilities_best_first():
     assert [label_at[y] for y in (2, 1, 0)] == ["1", "3", "2"]  # the most probable class on top
     assert [bar.get_y() + bar.get_height() / 2 for bar in bar_ax.patches] == [2, 1, 0]
     assert bar_ax.patches[1].get_linewidth() == 1.5  # the true class is outlined
+    assert [t.get_text() for t in bar_ax.texts] == ["0.600", "0.200  ← true", "0.100"]  # and named
     assert image_ax.get_title() == "true: 3"
     with pytest.raises(ValueError, match="k"):
         image_with_top_k(np.eye(8), p, k=6)

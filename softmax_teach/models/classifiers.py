@@ -109,8 +109,10 @@ class DigitsCNN(_ProbabilitiesMixin, nn.Module):
             nn.ReLU(),
             nn.MaxPool2d(2),  # 8×8 -> 4×4
         )
+        # A Dropout(p=0) layer would do nothing, so it is only added when asked for.
+        regularise = [nn.Dropout(dropout)] if dropout > 0 else []
         self.head = nn.Sequential(
-            nn.Flatten(), nn.Dropout(dropout), nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, num_classes)
+            nn.Flatten(), *regularise, nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, num_classes)
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

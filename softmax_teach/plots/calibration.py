@@ -50,7 +50,8 @@ def reliability_plot(diagram, *, ax=None, title=None, show_counts=True):
     ax.set_ylim(0, 1.08)
     ax.set_xlabel("confidence (largest softmax probability)")
     ax.set_ylabel("accuracy")
-    ax.legend(fontsize=8, loc="upper left")
+    # Below the axes: inside, it would cover the count labels of the low-confidence bars.
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     if title:
         ax.set_title(title)
     return ax

@@ -88,9 +88,16 @@ def image_with_top_k(image, probabilities, *, k=5, true_label=None, class_names=
                 bar.set_edgecolor("black")
                 bar.set_linewidth(1.5)
     bar_ax.set_yticks(np.arange(k)[::-1], [names[i] for i in top])
-    bar_ax.set_xlim(0, 1.25)
-    for y, value in zip(np.arange(k)[::-1], p[top]):
-        bar_ax.annotate(f"{value:.3f}", (value, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    bar_ax.set_xlim(0, 1.9)  # room for "1.000  ← true" after a full-length bar
+    bar_ax.set_xticks([0, 0.5, 1])
+    is_true = [true_label is not None and cls == int(true_label) for cls in top]
+    # An outline cannot be seen on a bar of width 0.007, so the true class is also named in words.
+    for tick, true in zip(bar_ax.get_yticklabels(), is_true):
+        if true:
+            tick.set_fontweight("bold")
+    for y, value, true in zip(np.arange(k)[::-1], p[top], is_true):
+        bar_ax.annotate(f"{value:.3f}" + ("  ← true" if true else ""), (value, y), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=8, fontweight="bold" if true else "normal")
     bar_ax.tick_params(axis="x", labelsize=7)
     return image_ax, bar_ax
 
