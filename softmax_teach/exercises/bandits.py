@@ -9,11 +9,12 @@ or the one-hot term left out.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
 from softmax_teach.bandits import log_policy_gradient
-from softmax_teach.exercises.core import check_array
+from softmax_teach.exercises.core import Feedback, check_array
 from softmax_teach.numerics import softmax
 
 __all__ = ["SLIDE_Q_VALUES", "check_boltzmann_probabilities", "check_policy_gradient"]
@@ -30,13 +31,27 @@ def _check_temperature(temperature):
     return float(temperature)
 
 
+#: (Q-values, temperature) pairs a learner's policy function is run on. At T = 0.002 the slide's
+#: Q-values give a policy that is one-hot to 1e-109, which a guess such as [0, 1, 0, 0] matches;
+#: the other cases are not one-hot, and both the third and the fourth overflow exp(Q / T).
+BOLTZMANN_CASES = (
+    ((1.0, 2.0, 1.5, 0.5), 0.002),
+    ((1.0, 2.0, 1.5, 0.5), 0.5),
+    ((2.0, 2.001, 1.999, 0.0), 0.002),
+    ((1001.0, 1002.0, 1001.5, 1000.5), 1.0),
+)
+
+
 def check_boltzmann_probabilities(answer, q_values=SLIDE_Q_VALUES, temperature=0.1):
     """Check the action probabilities of a Boltzmann policy, ``softmax(Q / T)``.
 
     Parameters
     ----------
-    answer : array_like
-        The learner's probabilities, one per action.
+    answer : array_like or callable
+        The learner's probabilities, one per action; or a function ``policy(q_values,
+        temperature)`` returning them, which is then run on every case of
+        :data:`BOLTZMANN_CASES` (``q_values`` and ``temperature`` are not used), so that no
+        fixed answer passes.
     q_values : array_like, optional
         The action values (default: the slide's ``[1.0, 2.0, 1.5, 0.5]``).
     temperature : float, optional
@@ -52,8 +67,41 @@ def check_boltzmann_probabilities(answer, q_values=SLIDE_Q_VALUES, temperature=0
     >>> bool(check_boltzmann_probabilities(softmax(SLIDE_Q_VALUES, temperature=0.1)))
     True
     """
+    if callable(answer):
+        return _check_policy_function(answer)
     temperature = _check_temperature(temperature)
-    q = np.asarray(q_values, dtype=float)
+    return _check_probabilities(answer, np.asarray(q_values, dtype=float), temperature)
+
+
+def _check_policy_function(policy):
+    for q_values, temperature in BOLTZMANN_CASES:
+        q = np.array(q_values)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # an overflow is diagnosed from the nan it leaves
+            try:
+                result = policy(q.copy(), temperature)
+            except Exception as error:  # a learner's bug must become feedback, not a traceback
+                return Feedback(False, f"your policy raised {type(error).__name__} ({error}) for Q = {list(q_values)}, "
+                                f"T = {temperature:g}.")
+        verdict = _check_probabilities(result, q, temperature)
+        if not verdict:
+            if any(_same_array(result, softmax(np.array(other), temperature=t)) for other, t in BOLTZMANN_CASES):
+                return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g} your policy returned the "
+                                "answer of another case: compute the probabilities from the Q-values and T it is given.")
+            return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {verdict.message}")
+    return Feedback(True, f"your policy gives softmax(Q / T) in all {len(BOLTZMANN_CASES)} cases, including "
+                    "T = 0.002 and Q-values above 1000, where exp(Q / T) overflows.")
+
+
+def _same_array(answer, candidate):
+    try:
+        got = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == candidate.shape and bool(np.allclose(got, candidate, rtol=1e-6, atol=1e-9))
+
+
+def _check_probabilities(answer, q, temperature):
     expected = softmax(q, temperature=temperature)
     hints = (
         (

@@ -92,21 +92,69 @@ def _strict_nucleus(probabilities, top_p):
     return kept / kept.sum()
 
 
-def check_top_p(answer, logits, top_p, *, temperature=1.0):
+#: (logits, top_p) cases a learner's nucleus function is run on (at T = 1). The nucleus of the
+#: first, notebook 10's next-token logits at p = 0.75, is the top 3, so "keep the top 3" passes
+#: it; the others keep 1, 2, 6 and all 4 tokens.
+TOP_P_CASES = (
+    ((3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0), 0.75),
+    ((6.0, 2.0, 1.0, 0.5, 0.0), 0.75),
+    ((3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0), 0.5),
+    ((0.3, 0.2, 0.1, 0.0, -0.1, -0.2, -0.3, -0.4), 0.75),
+    ((1.0, 0.5, 0.0, -0.5), 1.0),
+)
+
+
+def check_top_p(answer, logits=None, top_p=None, *, temperature=1.0):
     """Check a nucleus (top-p) distribution after temperature.
 
     Parameters
     ----------
-    answer : array_like, shape (n,)
-        The learner's filtered, renormalised probabilities (0 for the cut classes).
+    answer : array_like, shape (n,), or callable
+        The learner's filtered, renormalised probabilities (0 for the cut classes); or a
+        function ``nucleus(logits, top_p)`` returning them at T = 1, which is then run on every
+        case of :data:`TOP_P_CASES` (``logits``, ``top_p`` and ``temperature`` are not used),
+        so that a fixed rule such as "keep the top 3" cannot pass.
     logits : array_like, shape (n,)
+        Needed for an array answer.
     top_p : float in (0, 1]
+        Needed for an array answer.
     temperature : float, optional
 
     Returns
     -------
     Feedback
     """
+    if callable(answer):
+        return _check_nucleus_function(answer)
+    if logits is None or top_p is None:
+        raise ValueError("an array answer needs the logits and top_p it was computed for")
+    return _check_nucleus(answer, logits, top_p, temperature=temperature)
+
+
+def _check_nucleus_function(function):
+    for logits, top_p in TOP_P_CASES:
+        x = np.array(logits)
+        case = f"logits={list(logits)}, top_p={top_p}"
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                result = function(x.copy(), top_p)
+            except Exception as error:  # the learner's code may raise anything; report it
+                return Feedback(False, f"your function raised {type(error).__name__}: {error} (for {case}).")
+        verdict = _check_nucleus(result, x, top_p)
+        if not verdict:
+            try:
+                kept = int(np.count_nonzero(np.asarray(result, dtype=float)))
+            except (TypeError, ValueError):
+                kept = None
+            wanted = int(np.count_nonzero(sampling_probabilities(x, top_p=top_p)))
+            count = f" It keeps {kept} tokens where the nucleus has {wanted}." if kept is not None and kept != wanted else ""
+            return Feedback(False, f"for {case}: {verdict.message}{count}")
+    return Feedback(True, f"your nucleus is right in all {len(TOP_P_CASES)} cases, from a peaked distribution "
+                    "(1 token kept) to top_p = 1 (all kept).")
+
+
+def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
     logits = np.asarray(logits, dtype=float)
     expected = sampling_probabilities(logits, temperature=temperature, top_p=top_p)
     tempered = softmax(logits, temperature=temperature)
