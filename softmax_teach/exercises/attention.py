@@ -6,6 +6,9 @@
    taken over the wrong axis.
 2. :func:`check_merged_state` — merge the running ``(max, sum)`` of two blocks of scores, the
    step that lets tiled attention see the keys one block at a time. It names the unrescaled sum.
+3. :func:`check_entropy_level` — the level at which the scaled entropy curve stays flat for a
+   given number of keys. It names the uniform level ``log n_keys``, another ``n_keys``'s level and
+   the unscaled curve.
 
 Numpy only: nothing here imports torch.
 """
@@ -14,14 +17,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, check_array, check_value
+from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value, within_decimals
 from softmax_teach.numerics import logsumexp, softmax
 
-__all__ = ["EXERCISE_QUERIES", "EXERCISE_KEYS", "check_causal_weights", "check_merged_state"]
+__all__ = [
+    "EXERCISE_QUERIES",
+    "EXERCISE_KEYS",
+    "ENTROPY_DIMENSIONS",
+    "check_causal_weights",
+    "check_merged_state",
+    "check_entropy_level",
+]
 
 #: Four queries and four keys of dimension 3 for exercise 1 (small integers, so the scores are easy to read).
 EXERCISE_QUERIES = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [2.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
 EXERCISE_KEYS = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 1.0]])
+
+
+#: The dimensions of notebook 13's entropy experiment.
+ENTROPY_DIMENSIONS = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
 
 def _causal_bias(n):
@@ -123,3 +137,54 @@ def check_merged_state(answer, first_block, second_block):
         ),
     )
     return check_value(got_sum, expected_sum, what="your merged sum l", rtol=1e-9, hints=hints)
+
+
+def _entropy_level(n_keys, scaled=True):
+    from softmax_teach.models.attention import attention_entropy
+
+    return float(np.mean(attention_entropy(ENTROPY_DIMENSIONS, n_keys=n_keys, n_queries=256, scaled=scaled, seed=0)))
+
+
+def check_entropy_level(answer, n_keys=256, *, decimals=1):
+    """Check the level of the flat, scaled entropy curve of notebook 13 for ``n_keys`` keys.
+
+    The level is the mean over :data:`ENTROPY_DIMENSIONS` of ``attention_entropy(...,
+    n_keys=n_keys, n_queries=256, scaled=True, seed=0)``. With ``1/√d`` the scores have
+    variance 1 for every ``d``, so the curve is flat, somewhat below the uniform ``log n_keys``
+    (about 0.5 below for many keys).
+
+    Parameters
+    ----------
+    answer : float, numpy scalar or 0-d array
+        The learner's level, in nats.
+    n_keys : int, optional
+        At least 2.
+    decimals : int, optional
+        The precision asked for (another seed or number of queries moves the level by about 0.01).
+
+    Returns
+    -------
+    Feedback
+    """
+    if isinstance(n_keys, bool) or not isinstance(n_keys, (int, np.integer)) or n_keys < 2:
+        raise ValueError(f"n_keys must be an integer >= 2, got {n_keys!r}")
+    got = as_number(answer)
+    if got is None:
+        return Feedback(False, f"your level should be a number (nats), got {type(answer).__name__}.")
+    expected = _entropy_level(n_keys)
+    if within_decimals(got, expected, decimals):
+        return Feedback(True, f"the scaled curve stays at about {got:.{decimals}f} nats for {n_keys} keys, "
+                        f"{np.log(n_keys) - expected:.2f} below the uniform log {n_keys} = {np.log(n_keys):.3f}.")
+    if within_decimals(got, np.log(n_keys), decimals):
+        return Feedback(False, f"that is log {n_keys}, the entropy of uniform weights: the scaled scores still "
+                        "vary (variance 1), so the weights are not uniform and the curve sits below it.")
+    for other in (4, 32, 256):
+        if other != n_keys and within_decimals(got, _entropy_level(other), decimals):
+            return Feedback(False, f"that is the level for n_keys = {other}: run the experiment with n_keys = {n_keys}.")
+    if within_decimals(got, _entropy_level(n_keys, scaled=False), decimals):
+        return Feedback(False, "that is the mean of the unscaled curve, which falls with d: take the scaled one (scaled=True).")
+    if got > np.log(n_keys):
+        return Feedback(False, f"no distribution over {n_keys} keys has an entropy above log {n_keys}: is this in bits, "
+                        "or for more keys? attention_entropy returns nats.")
+    return Feedback(False, f"not the level of the scaled curve for {n_keys} keys: average "
+                    f"attention_entropy(dimensions, n_keys={n_keys}, scaled=True) over the dimensions.")

@@ -14,10 +14,10 @@ import warnings
 import numpy as np
 
 from softmax_teach.bandits import log_policy_gradient
-from softmax_teach.exercises.core import Feedback, check_array
+from softmax_teach.exercises.core import Feedback, as_number, check_array, within_decimals
 from softmax_teach.numerics import softmax
 
-__all__ = ["SLIDE_Q_VALUES", "check_boltzmann_probabilities", "check_policy_gradient"]
+__all__ = ["SLIDE_Q_VALUES", "check_boltzmann_probabilities", "check_policy_gradient", "check_reward_scaling"]
 
 #: The slide's Q-values for 4 actions.
 SLIDE_Q_VALUES = np.array([1.0, 2.0, 1.5, 0.5])
@@ -167,3 +167,60 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0):
         (matches(onehot * (1 - pi) / temperature), "you kept only the diagonal: every other action's preference goes down by pi_j / T too."),
     )
     return check_array(answer, expected, what="your gradient", hints=hints)
+
+
+def check_reward_scaling(temperature, epsilon, *, scale=10.0, base_temperature=0.2, base_epsilon=0.1, decimals=2):
+    """Check the settings that make the same choices after every reward is multiplied by ``scale``.
+
+    Scaling the rewards scales every Q-value estimate by the same factor, so ``softmax(Q / T)``
+    is unchanged only if ``T`` is scaled too: ``T = scale * base_temperature``. ε-greedy looks
+    only at the arg-max of Q, which scaling does not change, so ``ε`` stays ``base_epsilon``.
+
+    Parameters
+    ----------
+    temperature, epsilon : float, numpy scalar or 0-d array
+        The learner's settings for the scaled bandit.
+    scale : float, optional
+        The factor applied to every reward (> 0).
+    base_temperature, base_epsilon : float, optional
+        The settings on the unscaled bandit.
+    decimals : int, optional
+        The precision asked for.
+
+    Returns
+    -------
+    Feedback
+        Both settings are judged, so two mistakes are named together.
+
+    Examples
+    --------
+    >>> bool(check_reward_scaling(2.0, 0.1))
+    True
+    """
+    for value in (scale, base_temperature):
+        _check_temperature(value)  # positive and finite, like a temperature
+    if not 0 <= base_epsilon <= 1:
+        raise ValueError(f"base_epsilon must lie in [0, 1], got {base_epsilon!r}")
+    t, e = as_number(temperature), as_number(epsilon)
+    if t is None or e is None:
+        wrong = "temperature" if t is None else "epsilon"
+        return Feedback(False, f"the {wrong} should be a number, got {type(temperature if t is None else epsilon).__name__}.")
+    right_t, right_e = scale * base_temperature, base_epsilon
+    problems = []
+    if not within_decimals(t, right_t, decimals):
+        if within_decimals(t, base_temperature, decimals):
+            problems.append(f"with T = {base_temperature:g} unchanged the policy is much greedier: every Q-value is "
+                            f"{scale:g} times larger, so Q / T is too. Scale T with the rewards.")
+        elif within_decimals(t, base_temperature / scale, decimals):
+            problems.append("dividing T by the factor makes Q / T larger still: the rewards grew, so T must grow with them.")
+        else:
+            problems.append(f"softmax(Q / T) makes the same choices only if Q / T is unchanged: Q is {scale:g} times "
+                            f"larger, so which T keeps Q / T as it was at T = {base_temperature:g}?")
+    if not within_decimals(e, right_e, decimals):
+        problems.append(f"ε-greedy explores with probability ε whatever the rewards are, and its greedy action, the "
+                        f"arg-max of Q, does not change when every Q is multiplied by {scale:g}: does ε need to change at all?")
+    if problems:
+        return Feedback(False, " Also: ".join(problems) if len(problems) == 2 else problems[0])
+    return Feedback(True, f"T = {t:g} gives softmax({scale:g}Q / {t:g}) = softmax(Q / {base_temperature:g}), and ε-greedy "
+                    "does not see the scale: both make the same choices, and the regret is "
+                    f"{scale:g} times larger.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import check_array
+from softmax_teach.exercises.core import Feedback, check_array
 from softmax_teach.numerics import cross_entropy, softmax, softmax_jacobian
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "check_softmax_jacobian",
     "check_cross_entropy_gradient",
     "check_logsumexp_gradient",
+    "check_log_softmax_derivative",
 ]
 
 
@@ -176,3 +177,79 @@ def check_logsumexp_gradient(answer, x):
          "(softmax), which does."),
     ]
     return check_array(answer, expected, what="your gradient of log-sum-exp", hints=hints)
+
+
+def check_log_softmax_derivative(answer, symbols, i=0, j=1):
+    """Check a sympy expression for ``d log softmax(x)_i / d x_j``, which is ``delta_ij - s_j``.
+
+    The answer is compared with the formula at several random points (a numerical check, so any
+    algebraic form passes, simplified or not), then the usual slips are named: the derivative of
+    ``s_i`` instead of ``log s_i``, the sign flipped, the delta term kept off the diagonal, the
+    two indices swapped.
+
+    Parameters
+    ----------
+    answer : sympy expression
+        The learner's derivative, in the symbols ``symbols``.
+    symbols : sequence of sympy.Symbol
+        The logits ``x_1 ... x_n`` (notebook 02's ``x_vector``).
+    i, j : int
+        0-based indices: the derivative of ``log s_i`` with respect to ``x_j``.
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from softmax_teach import symbolic
+    >>> x = symbolic.softmax_symbols(3)
+    >>> s = symbolic.symbolic_softmax(x)
+    >>> bool(check_log_softmax_derivative(sp.diff(sp.log(s[0]), x[1]), x))
+    True
+    """
+    import sympy as sp
+
+    from softmax_teach import symbolic
+
+    x = tuple(symbols)
+    n = len(x)
+    if n < 2 or not all(isinstance(v, sp.Symbol) for v in x) or not (0 <= i < n and 0 <= j < n):
+        raise ValueError(f"symbols must be at least two sympy symbols and 0 <= i, j < {n}, got {symbols!r}, {i}, {j}")
+    try:
+        expression = sp.sympify(answer)
+    except (sp.SympifyError, TypeError):
+        return Feedback(False, f"your derivative should be a sympy expression, got {type(answer).__name__}.")
+    if not isinstance(expression, sp.Expr):
+        return Feedback(False, f"your derivative should be one sympy expression, got {type(answer).__name__}.")
+    stray = sorted(str(v) for v in expression.free_symbols - set(x))
+    if stray:
+        return Feedback(False, f"your derivative uses {', '.join(stray)}, which are not the logits {x}: build it from x_vector.")
+    s = symbolic.symbolic_softmax(x)
+    delta = 1 if i == j else 0
+    points = np.random.default_rng(2).normal(size=(5, n))
+
+    def values(candidate):
+        function = sp.lambdify(x, candidate, modules="numpy")
+        return np.array([complex(function(*point)) for point in points])
+
+    got = values(expression)
+    if np.allclose(got.imag, 0) and np.allclose(got.real, values(delta - s[j]), rtol=1e-9, atol=1e-12):
+        return Feedback(True, f"d log s_{i + 1} / d x_{j + 1} = {'1 - ' if delta else '-'}s_{j + 1}, as the "
+                        "formula delta_ij - s_j says (compared at five random points).")
+    slips = [
+        (-s[i] * s[j] + delta * s[i], f"that is the derivative of s_{i + 1} itself. The log adds a factor "
+         f"1/s_{i + 1}: d log s / dx = (ds / dx) / s."),
+        (s[j] - delta, "the sign is flipped: raising another logit lowers log s_i, so the derivative is negative."),
+        (1 - s[j], f"1 - s_j is the diagonal case (i = j); here i = {i + 1} and j = {j + 1} differ, so delta_ij = 0."),
+        (-s[i] if i != j else 1 - s[i], f"the indices are swapped: differentiate with respect to x_{j + 1}, and "
+         f"the result involves s_{j + 1}."),
+        (sp.log(s[i]), "that is log s_i itself: differentiate it (sp.diff)."),
+    ]
+    for candidate, message in slips:
+        if np.allclose(got, values(candidate), rtol=1e-9, atol=1e-12):
+            return Feedback(False, message)
+    return Feedback(False, f"your expression is not d log s_{i + 1} / d x_{j + 1}: at the point x = "
+                    f"{np.round(points[0], 3).tolist()} it is {got[0].real:.6g}. Differentiate "
+                    f"sp.log(softmax_result[{i}]) with respect to x_vector[{j}].")

@@ -7,7 +7,11 @@
    temperature and top-k. It names a filter left unrenormalised, the temperature multiplied
    instead of divided, and one class too many or too few.
 
-Numpy only: nothing here imports torch.
+3. :func:`check_char_lm_parameters` — the number of trained parameters of ``CharLM`` for a
+   hidden size. It names a GRU counted with one gate instead of three, forgotten biases, and
+   the count for another hidden size.
+
+Nothing here imports torch at module level (the formulas are plain arithmetic).
 """
 
 from __future__ import annotations
@@ -16,10 +20,17 @@ import numbers
 
 import numpy as np
 
-from softmax_teach.exercises.core import check_array, check_value
+from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value
 from softmax_teach.numerics import sampling_probabilities, softmax
 
-__all__ = ["EXERCISE_PROBABILITIES", "EXERCISE_LOGITS", "check_perplexity", "check_filtered_distribution"]
+__all__ = [
+    "EXERCISE_PROBABILITIES",
+    "EXERCISE_LOGITS",
+    "char_lm_parameter_count",
+    "check_perplexity",
+    "check_filtered_distribution",
+    "check_char_lm_parameters",
+]
 
 #: The probabilities a model gave to the eight characters that really came next (exercise 1).
 EXERCISE_PROBABILITIES = np.array([0.9, 0.6, 0.05, 0.8, 0.3, 0.95, 0.7, 0.2])
@@ -125,3 +136,61 @@ def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0
         ),
     )
     return check_array(answer, expected, what="your filtered distribution", hints=hints)
+
+
+def char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim=32, *, gates=3, biases=True):
+    """The number of parameters of a one-layer :class:`~softmax_teach.models.language.CharLM`.
+
+    Embedding ``V·E``; a GRU layer has ``gates = 3`` weight blocks (reset, update, candidate),
+    each ``H·E + H·H`` plus two bias vectors of ``H`` in PyTorch; the head ``H·V + V``.
+    ``gates`` and ``biases`` give the counts of the usual slips.
+    """
+    bias = 1 if biases else 0
+    gru = gates * (hidden_dim * embedding_dim + hidden_dim * hidden_dim + 2 * bias * hidden_dim)
+    return vocab_size * embedding_dim + gru + hidden_dim * vocab_size + bias * vocab_size
+
+
+def check_char_lm_parameters(answer, hidden_dim, vocab_size, *, embedding_dim=32):
+    """Check the number of trainable parameters of ``CharLM(vocab_size, embedding_dim, hidden_dim)``.
+
+    Parameters
+    ----------
+    answer : int
+        The learner's count (``sum(p.numel() for p in model.parameters())``).
+    hidden_dim, vocab_size, embedding_dim : int
+
+    Returns
+    -------
+    Feedback
+
+    Examples
+    --------
+    >>> bool(check_char_lm_parameters(char_lm_parameter_count(32, 128), hidden_dim=128, vocab_size=32))
+    True
+    """
+    for name, value in (("hidden_dim", hidden_dim), ("vocab_size", vocab_size), ("embedding_dim", embedding_dim)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    got = as_number(answer)
+    if got is None:
+        return Feedback(False, f"the count should be a number, got {type(answer).__name__}.")
+    expected = char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim)
+    if got == expected:
+        return Feedback(True, f"CharLM with hidden_dim = {hidden_dim} has {expected:,} parameters.")
+    slips = {
+        char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim, gates=1): "you counted the GRU like a plain RNN "
+        "layer: a GRU has three sets of weights (reset gate, update gate, candidate state).",
+        char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim, biases=False): "the biases are missing: each GRU "
+        "gate has two bias vectors in PyTorch (b_ih and b_hh), and the head has one.",
+        char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim, gates=1, biases=False): "two things: a GRU has "
+        "three sets of weights, not one, and the biases are missing (two per GRU gate, one for the head).",
+        vocab_size * embedding_dim + 3 * (hidden_dim * embedding_dim + hidden_dim**2 + 2 * hidden_dim): "the linear head "
+        "(hidden_dim x vocab_size weights and vocab_size biases) is missing.",
+    }
+    if got in slips:
+        return Feedback(False, slips[got])
+    for other in (32, 64, 128, 256):
+        if other != hidden_dim and got == char_lm_parameter_count(vocab_size, other, embedding_dim):
+            return Feedback(False, f"that is the count for hidden_dim = {other}, not {hidden_dim}.")
+    return Feedback(False, "not the count: sum p.numel() over model.parameters(), or add up the embedding "
+                    "(V x E), the GRU (3 gates of H x E and H x H weights and two H biases) and the head (H x V + V).")

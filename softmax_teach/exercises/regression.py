@@ -8,14 +8,15 @@ instead of ``p - y``.
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
 
-from softmax_teach.exercises.core import check_array, check_value
+from softmax_teach.exercises.core import Feedback, check_array, check_value
 from softmax_teach.regression import SoftmaxRegression, l2_from_C
 
-__all__ = ["check_l2_for_C", "check_weight_gradient"]
+__all__ = ["check_l2_for_C", "check_weight_gradient", "check_unpenalised_fit"]
 
 
 def check_l2_for_C(answer, C, n_samples, *, significant=2):
@@ -104,3 +105,49 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
     return check_array(answer, expected, what="your dJ/dW", hints=hints)
 
 
+
+
+def check_unpenalised_fit(model, X, y):
+    """Check a :class:`SoftmaxRegression` fitted without a penalty on the separable data ``(X, y)``.
+
+    Passes when the model was fitted with ``l2 = 0`` on ``X`` and classifies every training
+    sample right; the message then shows why the loss never reaches 0: doubling the weights and
+    the bias of a model that separates the data lowers the loss again, so no finite weights
+    minimise it and gradient descent makes them grow for ever.
+
+    Parameters
+    ----------
+    model : SoftmaxRegression
+        The learner's fitted model.
+    X : array_like, shape (n, n_features)
+        The training features it was fitted on.
+    y : array_like of int, shape (n,)
+
+    Returns
+    -------
+    Feedback
+    """
+    if not isinstance(model, SoftmaxRegression):
+        return Feedback(False, f"pass the fitted SoftmaxRegression itself, got {type(model).__name__}.")
+    X = np.asarray(X, dtype=float)
+    if not getattr(model, "loss_history_", None):
+        return Feedback(False, "the model has not been fitted yet: call .fit(X, y) first.")
+    if model.weights.shape[0] != X.shape[1]:
+        return Feedback(False, f"the model has {model.weights.shape[0]} input features but X has {X.shape[1]}: it "
+                        "was fitted on other data. Fit it on these features.")
+    problems = []
+    if model.l2 != 0:
+        problems.append(f"the model has a penalty (l2 = {model.l2:g}): the question is what happens without one, l2=0")
+    accuracy = model.score(X, y)
+    if accuracy < 1:
+        problems.append(f"it classifies {accuracy:.1%} of the training samples right, not all: the data are separable, "
+                        "so fit longer (n_iterations) or check that X is the training set it was fitted on")
+    if problems:
+        return Feedback(False, "; and ".join(problems) + ".")
+    loss = model.loss(X, y)
+    doubled = copy.deepcopy(model)
+    doubled.weights, doubled.bias = 2 * model.weights, 2 * model.bias
+    return Feedback(True, f"every training sample is right and the loss fell from {model.loss_history_[0]:.3g} to "
+                    f"{loss:.3g}, but not to 0: doubling W and b lowers it again, to {doubled.loss(X, y):.3g}. "
+                    "Without a penalty no finite weights minimise the loss, so they grow for ever (|W| = "
+                    f"{np.linalg.norm(model.weights):.3g} now); l2 > 0 stops that.")
