@@ -39,9 +39,14 @@ class VoilaServer:
         Default: a free port.
     theme : {"light", "dark"}
     preheat : bool
-        Keep one pre-executed kernel; :meth:`start` then waits until it is ready.
+        Keep pre-executed kernels; :meth:`start` then waits until they are ready.
     startup_timeout : float
-        Seconds to wait for the server (and the preheated kernel) before giving up.
+        Seconds to wait for the server (and the preheated kernels) before giving up.
+    token : str, optional
+        Require this token (``?token=``), as ``softmax-teach dashboard`` does beyond loopback.
+    **serving
+        ``class_size``, ``max_kernels``, ``cull_after``, ``iopub_timeout`` of
+        :func:`softmax_teach.cli.voila_command`.
 
     Examples
     --------
@@ -49,14 +54,17 @@ class VoilaServer:
     ...     html = server.fetch()
     """
 
-    def __init__(self, notebook=DASHBOARD_NOTEBOOK, *, port=None, theme="light", preheat=True, startup_timeout=120.0):
+    def __init__(self, notebook=DASHBOARD_NOTEBOOK, *, port=None, theme="light", preheat=True, startup_timeout=120.0,
+                 token=None, **serving):
         self.host = "127.0.0.1"
         self.port = port or free_port(self.host)
         self.notebook = Path(notebook)
         self.theme = theme
         self.preheat = preheat
+        self.token = token
         self.startup_timeout = startup_timeout
-        self.command = voila_command(self.notebook, host=self.host, port=self.port, theme=theme, preheat=preheat)
+        self.command = voila_command(self.notebook, host=self.host, port=self.port, theme=theme, preheat=preheat,
+                                     **serving)
         self.process = None
         self._log = None
 
@@ -73,7 +81,8 @@ class VoilaServer:
     def start(self):
         """Start Voila and wait until it serves (and its preheated kernel has run the notebook)."""
         self._log = tempfile.NamedTemporaryFile(prefix="voila-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(self.command, env=dashboard_environment(self.theme), stdout=self._log,
+        self.process = subprocess.Popen(self.command, env=dashboard_environment(self.theme, token=self.token),
+                                        stdout=self._log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         ready = _POOL_FILLED if self.preheat else _RUNNING
         deadline = time.monotonic() + self.startup_timeout
