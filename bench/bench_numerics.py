@@ -1,19 +1,24 @@
 """Speed, memory and accuracy of ``softmax_teach.numerics.softmax`` against its references.
 
-Run with ``.venv/bin/python bench/bench_numerics.py``. Everything is measured in one process,
-single-threaded (``torch.set_num_threads(1)``; numpy's ufuncs are single-threaded), and reported
-as ratios to a reference run next to it, so the figures mean something on any machine. This is a
-measurement, not a test: nothing here asserts, because timings on a shared machine vary.
+Run with ``.venv/bin/python bench/bench_numerics.py`` (or ``make bench``). Everything is reported
+as ratios to references measured in the same process, so the figures mean something on any
+machine. This is a measurement, not a test: nothing here asserts, because timings on a shared
+machine vary.
 
 Printed:
 
-* time of ``softmax`` divided by the time of ``scipy.special.softmax``, of ``torch.softmax`` and
-  of ``np.copyto`` of the same array into a ready buffer (the memory floor: read the input, write
-  an output), best of N runs, for float32 (1024, 32000) and float64 (1000, 1000);
+* **speed on two CPU lanes**: for float32 and float64 at (1000, 1000), (4096, 1000), (64, 32000)
+  and (1024, 32000), the time of ``scipy.special.softmax`` divided by ours (above 1: we are
+  faster), next to the ceiling ``scipy / np.exp`` (the time scipy would need if every pass but
+  ``exp`` were free: no numpy softmax can skip ``exp``). The table is measured natively and again
+  under the AVX2 emulation (``scripts/cpu-lane avx2``, one child process per lane, since the CPU
+  variables are read at import). Fairness: single thread (numpy's ufuncs are single-threaded,
+  torch is set to 1 thread), every contender runs twice before timing so that each finds the
+  allocator in the state its own buffers leave it (a cold first call pays page faults that a
+  loop of calls does not), contenders take turns within each round so a busy spell slows all
+  alike, and the best of N rounds of CPU time (``time.process_time``) is kept;
 * peak extra memory while computing, traced by ``tracemalloc`` (numpy reports its buffers to it),
   as a multiple of the output's size: the output itself counts 1.0;
-* how much of that is ``np.exp`` alone (float64 ``exp`` has no SIMD loop in numpy without
-  AVX-512, about 5 ns an element here, so it bounds any numpy softmax);
 * the largest error in ULPs against a 50-digit mpmath reference on small rows of N(0, 1) times
   1 ... 1e4, for scipy, torch, the default and ``precise=True`` softmax (elements whose exact
   value underflows to 0 are left out; subnormal results count in subnormal ULPs, see
@@ -22,8 +27,13 @@ Printed:
 
 from __future__ import annotations
 
+import json
+import platform
+import subprocess
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import scipy.special
@@ -33,26 +43,23 @@ from softmax_teach import numerics
 from softmax_teach.numerics import softmax
 from softmax_teach.reference import max_ulp_error, mp_softmax, ulp_error
 
-# float64 runs first, in a fresh process: after the 131 MB float32 arrays, glibc's allocator
-# hands scipy's and torch's 8 MB temporaries out as fresh pages that fault on first touch, which
-# slows them by 20-140% and would flatter our ratio (measured: scipy/ours 1.02x first, 1.31x after).
-SPEED_CASES = [((1000, 1000), np.float64, 100), ((1024, 32000), np.float32, 9)]
+ROOT = Path(__file__).resolve().parents[1]
+SHAPES = [(1000, 1000), (4096, 1000), (64, 32000), (1024, 32000)]
+DTYPES = [np.float32, np.float64]
 ULP_SCALES = (1.0, 10.0, 100.0, 1e3, 1e4)
 TARGET_SPEEDUP_OVER_SCIPY = 1.3
-TARGET_FLOAT32_OVER_TORCH = 1.10
 TARGET_MEMORY = 1.0
+ELEMENTS_PER_ROUND = 2e8  # repeats scale with the array so that every case takes similar time
 
 
-def best_times(functions, repeats, clock=time.perf_counter):
-    """The fastest of ``repeats`` runs of each function, in seconds, after one warm-up each.
+def best_times(functions, repeats, clock=time.process_time):
+    """The fastest of ``repeats`` rounds of each function, in seconds, after two warm-up calls each.
 
     The functions take turns within each round, so a busy spell on a shared machine slows all
-    of them alike instead of whichever happened to be running. ``clock`` is wall time by
-    default; ``time.process_time`` counts only this process's CPU time, which is what is left
-    to compare when other jobs share the cores (single-threaded code, so the two agree on an
-    idle machine).
+    of them alike instead of whichever happened to be running.
     """
     for function in functions.values():
+        function()
         function()
     times = {name: [] for name in functions}
     for _ in range(repeats):
@@ -61,6 +68,69 @@ def best_times(functions, repeats, clock=time.perf_counter):
             function()
             times[name].append(clock() - start)
     return {name: min(values) for name, values in times.items()}
+
+
+def speed_table():
+    """``{"dtype shape": {"scipy/ours": r, "ceiling": c}}`` on this process's CPU lane."""
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    table = {}
+    for dtype in DTYPES:
+        for shape in SHAPES:
+            x = rng.standard_normal(shape).astype(dtype)
+            shifted = x - x.max(axis=-1, keepdims=True)
+            buffer = np.empty_like(x)
+            repeats = int(np.clip(ELEMENTS_PER_ROUND / x.size, 3, 60))
+            times = best_times({
+                "ours": lambda: softmax(x),
+                "scipy": lambda: scipy.special.softmax(x, axis=-1),
+                "np.exp": lambda: np.exp(shifted, out=buffer),
+            }, repeats)
+            table[f"{np.dtype(dtype).name} {shape}"] = {
+                "scipy/ours": times["scipy"] / times["ours"],
+                "ceiling": times["scipy"] / times["np.exp"],
+                "ours_ms": times["ours"] * 1e3,
+            }
+    return table
+
+
+def lane_tables():
+    """The speed table natively and, on x86-64, under the AVX2 emulation, each from a child process."""
+    lanes = {"native": [sys.executable, __file__, "--speed-json"]}
+    if platform.machine() in ("x86_64", "AMD64"):
+        lanes["avx2"] = [str(ROOT / "scripts" / "cpu-lane"), "avx2", sys.executable, __file__, "--speed-json"]
+    tables = {}
+    for lane, command in lanes.items():
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        tables[lane] = json.loads(output.strip().splitlines()[-1])
+    return tables
+
+
+def print_speed(tables):
+    print("Speed: scipy.special.softmax time / ours (> 1: ours is faster); ceiling = scipy / np.exp")
+    print(f"  target: >= 1.0 everywhere, >= {TARGET_SPEEDUP_OVER_SCIPY} where the ceiling is above it "
+          f"(softmax block {numerics._BLOCK_BYTES // 1024} KiB)")
+    lanes = list(tables)
+    print(f"  {'case':22s} " + "  ".join(f"{lane + ' speed-up':>15s} {'ceiling':>7s} {'ours ms':>8s}" for lane in lanes))
+    for case in tables[lanes[0]]:
+        cells = []
+        for lane in lanes:
+            row = tables[lane][case]
+            goal = TARGET_SPEEDUP_OVER_SCIPY if row["ceiling"] >= TARGET_SPEEDUP_OVER_SCIPY else 1.0
+            verdict = "ok" if row["scipy/ours"] >= goal else "MISS"
+            cells.append(f"{row['scipy/ours']:10.2f} {verdict:>4s} {row['ceiling']:7.2f} {row['ours_ms']:8.2f}")
+        print(f"  {case:22s} " + "  ".join(cells))
+
+
+def memory():
+    rng = np.random.default_rng(0)
+    print("\nPeak memory while computing (tracemalloc), in outputs (the output itself is 1.0)")
+    for dtype, shape in ((np.float32, (1024, 32000)), (np.float64, (1000, 1000))):
+        x = rng.standard_normal(shape).astype(dtype)
+        ours = peak_memory(lambda: softmax(x), x.nbytes)
+        theirs = peak_memory(lambda: scipy.special.softmax(x, axis=-1), x.nbytes)
+        print(f"  {np.dtype(dtype).name} {shape}: softmax {ours:.3f}, scipy {theirs:.3f} "
+              f"(target <= {TARGET_MEMORY:.1f} + small)")
 
 
 def peak_memory(function, output_bytes):
@@ -75,43 +145,6 @@ def peak_memory(function, output_bytes):
         tracemalloc.stop()
     del result
     return (peak - baseline) / output_bytes
-
-
-def speed_and_memory():
-    rng = np.random.default_rng(0)
-    print("Speed (best of N, single thread) and peak memory (tracemalloc)")
-    for shape, dtype, repeats in SPEED_CASES:
-        x = rng.standard_normal(shape).astype(dtype)
-        tensor = torch.from_numpy(x)
-        buffer = np.empty_like(x)
-        shifted = x - x.max(axis=-1, keepdims=True)
-        functions = {
-            "softmax": lambda: softmax(x),
-            "scipy": lambda: scipy.special.softmax(x, axis=-1),
-            "torch": lambda: torch.softmax(tensor, dim=-1),
-            "np.copyto": lambda: np.copyto(buffer, x),
-            "np.exp": lambda: np.exp(shifted, out=buffer),  # the one pass no numpy softmax can skip
-        }
-        wall = best_times(functions, repeats)
-        cpu = best_times(functions, repeats, clock=time.process_time)
-        print(f"\n  {np.dtype(dtype).name} {shape}, wall (CPU) ms: "
-              + ", ".join(f"{k} {wall[k] * 1e3:.2f} ({cpu[k] * 1e3:.2f})" for k in functions))
-
-        def ratio(name):
-            return f"{wall['softmax'] / wall[name]:.3f} ({cpu['softmax'] / cpu[name]:.3f} CPU)"
-
-        print(f"    softmax / scipy     = {ratio('scipy')}  "
-              f"-> scipy takes {wall['scipy'] / wall['softmax']:.2f}x ({cpu['scipy'] / cpu['softmax']:.2f}x) "
-              f"our time; target >= {TARGET_SPEEDUP_OVER_SCIPY}x")
-        torch_target = f"target <= {TARGET_FLOAT32_OVER_TORCH:.2f}" if dtype == np.float32 else "no target"
-        print(f"    softmax / torch     = {ratio('torch')}  {torch_target}")
-        print(f"    softmax / np.copyto = {ratio('np.copyto')}  the memory floor would be 1.0")
-        print(f"    np.exp over the array alone takes {cpu['np.exp'] / cpu['softmax']:.0%} of our CPU time; "
-              f"scipy / np.exp = {cpu['scipy'] / cpu['np.exp']:.2f}x, the ceiling if every other pass were free")
-        ours_memory = peak_memory(lambda: softmax(x), x.nbytes)
-        scipy_memory = peak_memory(lambda: scipy.special.softmax(x, axis=-1), x.nbytes)
-        print(f"    peak memory: softmax {ours_memory:.3f} outputs, scipy {scipy_memory:.3f} outputs "
-              f"(target <= {TARGET_MEMORY:.1f} + small)")
 
 
 def accuracy():
@@ -144,10 +177,12 @@ def accuracy():
 
 
 def main():
-    torch.set_num_threads(1)
-    print(f"numpy {np.__version__}, scipy {scipy.__version__}, torch {torch.__version__}, "
-          f"torch threads {torch.get_num_threads()}, softmax block {numerics._BLOCK_BYTES // 1024} KiB")
-    speed_and_memory()
+    if sys.argv[1:] == ["--speed-json"]:
+        print(json.dumps(speed_table()))
+        return
+    print(f"numpy {np.__version__}, scipy {scipy.__version__}, torch {torch.__version__}, {platform.machine()}")
+    print_speed(lane_tables())
+    memory()
     accuracy()
 
 
