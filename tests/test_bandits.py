@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
+import torch
 
 from softmax_teach.bandits import (
     EpsilonGreedyPolicy,
@@ -24,7 +25,6 @@ SLIDE_Q_VALUES = np.array([1.0, 2.0, 1.5, 0.5])
 
 @pytest.mark.parametrize("temperature", [1.0, 0.3, 4.0])
 def test_log_policy_gradient_matches_torch_autograd(temperature):
-    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     preferences = rng.standard_normal((5, 4))
     actions = np.array([0, 3, 1, 1, 2])
@@ -41,7 +41,6 @@ def test_log_policy_gradient_is_onehot_minus_pi_for_one_vector():
 
 
 def test_reinforce_update_follows_the_gradient_of_the_advantage_weighted_log_probability():
-    torch = pytest.importorskip("torch")
     preferences = np.array([[0.2, -0.1, 0.4], [0.0, 0.0, 0.0]])
     actions, rewards, baseline = np.array([2, 0]), np.array([1.5, -0.5]), np.array([0.5, 0.25])
     h = torch.tensor(preferences, requires_grad=True)
@@ -53,7 +52,6 @@ def test_reinforce_update_follows_the_gradient_of_the_advantage_weighted_log_pro
 
 def test_expected_reinforce_gradient_is_the_gradient_of_expected_reward():
     # E_a[R(a) grad log pi(a)] = grad sum_a pi(a) q(a): the identity REINFORCE rests on.
-    torch = pytest.importorskip("torch")
     preferences = np.array([0.3, -0.2, 0.8, 0.0])
     q = SLIDE_Q_VALUES
     pi = scipy_softmax(preferences)
@@ -227,7 +225,6 @@ def test_check_boltzmann_probabilities_names_the_overflow_and_the_temperature_mi
 
 
 def test_check_policy_gradient_accepts_autograd_and_names_the_usual_mistakes():
-    torch = pytest.importorskip("torch")
     from softmax_teach.exercises.bandits import check_policy_gradient
 
     preferences, action, temperature = np.array([0.5, -0.2, 1.0]), 0, 0.5
@@ -259,3 +256,29 @@ def test_bandit_plots_draw_one_line_per_policy():
     ax = action_frequencies([0.2, 0.8], [0.25, 0.75])
     assert len(ax.patches) == 4
     plt.close("all")
+
+
+def test_check_boltzmann_probabilities_runs_a_policy_function_on_cases_a_guess_cannot_pass():
+    from softmax_teach.exercises.bandits import check_boltzmann_probabilities
+
+    def slide(q, temperature):
+        e = np.exp(q / temperature)
+        return e / e.sum()
+
+    assert check_boltzmann_probabilities(lambda q, t: scipy_softmax(q / t))
+    assert "overflowed" in check_boltzmann_probabilities(slide).message
+    # One-hot passes the slide's case at T = 0.002 as an array, but not as a fixed function.
+    assert check_boltzmann_probabilities(np.array([0.0, 1.0, 0.0, 0.0]), temperature=0.002)
+    assert not check_boltzmann_probabilities(lambda q, t: np.array([0.0, 1.0, 0.0, 0.0]))
+    assert "another case" in check_boltzmann_probabilities(lambda q, t: np.array([0.0, 1.0, 0.0, 0.0])).message
+
+
+def test_check_reward_scaling_names_both_mistakes():
+    from softmax_teach.exercises.bandits import check_reward_scaling
+
+    assert check_reward_scaling(2.0, 0.1)
+    assert check_reward_scaling(np.float64(2.0), np.array(0.1))
+    assert "greedier" in check_reward_scaling(0.2, 0.1).message
+    both = check_reward_scaling(0.02, 1.0).message
+    assert "T must grow" in both and "ε-greedy" in both
+    assert not check_reward_scaling(20.0, 0.1)  # the answer for rewards 100 times larger

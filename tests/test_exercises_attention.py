@@ -42,3 +42,16 @@ def test_merged_state_check_compares_with_logsumexp_of_both_blocks():
     assert "pair" in check_merged_state(4.0, a, b).message
     with pytest.raises(ValueError, match="finite"):
         check_merged_state((m, l_true), [np.inf], b)
+
+
+def test_entropy_level_check():
+    import math
+
+    from softmax_teach.exercises.attention import _entropy_level, check_entropy_level
+
+    level = _entropy_level(256)
+    assert math.log(256) - 0.6 < level < math.log(256) - 0.4  # about half a nat below uniform
+    assert check_entropy_level(round(level, 1))
+    assert "uniform" in check_entropy_level(math.log(256)).message
+    assert "n_keys = 32" in check_entropy_level(_entropy_level(32)).message
+    assert "above log 256" in check_entropy_level(7.0).message

@@ -118,3 +118,24 @@ def test_central_difference_bad_input():
         central_difference(3, X)
     with pytest.raises(ValueError, match="step must be a positive finite number, got 0"):
         central_difference(np.sum, X, step=0)
+
+
+# --------------------------------------------------------------------------- d log softmax (exercise 4)
+
+
+def test_log_softmax_derivative_accepts_any_form_and_names_the_slips():
+    import sympy as sp
+
+    from softmax_teach import symbolic
+    from softmax_teach.exercises.calculus import check_log_softmax_derivative
+
+    x = symbolic.softmax_symbols(3)
+    s = symbolic.symbolic_softmax(x)
+    assert check_log_softmax_derivative(sp.diff(sp.log(s[0]), x[1]), x)  # unsimplified
+    assert check_log_softmax_derivative(-s[1], x)
+    assert check_log_softmax_derivative(1 - s[2], x, i=2, j=2)  # the diagonal case
+    assert "derivative of s_1 itself" in check_log_softmax_derivative(sp.diff(s[0], x[1]), x).message
+    assert "sign is flipped" in check_log_softmax_derivative(s[1], x).message
+    assert "diagonal case" in check_log_softmax_derivative(1 - s[1], x).message
+    assert "not the logits" in check_log_softmax_derivative(sp.Symbol("y"), x).message
+    assert not check_log_softmax_derivative(sp.diff(sp.log(s[0]), x[2]), x)  # the derivative for x_3

@@ -45,3 +45,22 @@ def test_filtered_distribution_check_agrees_with_torch_topk_and_names_mistakes()
     assert "keeps exactly" in check_filtered_distribution(four.numpy()).message
     with pytest.raises(ValueError, match="top_k"):
         check_filtered_distribution(reference, top_k=6)
+
+
+def test_char_lm_parameter_count_matches_torch_and_the_check_names_the_slips():
+    from softmax_teach.exercises.generation import char_lm_parameter_count, check_char_lm_parameters
+    from softmax_teach.models.language import CharLM
+
+    for hidden in (32, 256):
+        model = CharLM(32, 32, hidden)
+        assert char_lm_parameter_count(32, hidden) == sum(p.numel() for p in model.parameters())
+    assert check_char_lm_parameters(char_lm_parameter_count(32, 256), hidden_dim=256, vocab_size=32)
+    assert "three sets" in check_char_lm_parameters(char_lm_parameter_count(32, 256, gates=1), hidden_dim=256, vocab_size=32).message
+    assert "biases" in check_char_lm_parameters(char_lm_parameter_count(32, 256, biases=False), hidden_dim=256, vocab_size=32).message
+    assert "hidden_dim = 32" in check_char_lm_parameters(char_lm_parameter_count(32, 32), hidden_dim=256, vocab_size=32).message
+
+
+def test_perplexity_rounded_to_the_stated_3_decimals_passes():
+    assert check_perplexity(2.416)
+    assert check_perplexity(np.array(2.416))
+    assert not check_perplexity(2.42)

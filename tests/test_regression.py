@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
+import torch
 from sklearn.datasets import load_digits, load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -83,7 +84,6 @@ def test_C_and_l2_convert_both_ways():
 
 
 def test_loss_and_gradient_match_torch_autograd():
-    torch = pytest.importorskip("torch")
     X, y = _small_problem()
     model = SoftmaxRegression(3, 4, l2=0.3, init_scale=1.0, random_state=1)
     weights = torch.tensor(model.weights, requires_grad=True)
@@ -253,7 +253,6 @@ def test_check_l2_for_C_accepts_the_mapping_and_names_the_usual_mistakes():
 
 
 def test_check_weight_gradient_accepts_torch_s_gradient_and_names_the_usual_mistakes():
-    torch = pytest.importorskip("torch")
     from softmax_teach.exercises.regression import check_weight_gradient
 
     X, y = _small_problem(seed=4, n=6, d=3, k=3)
@@ -294,3 +293,38 @@ def test_regression_plots_draw_regions_and_curves():
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         decision_regions(model.predict_proba, np.zeros((3, 4)), y[:3])
     plt.close("all")
+
+
+def test_check_l2_for_C_accepts_two_significant_figures():
+    from softmax_teach.exercises.regression import check_l2_for_C
+
+    assert check_l2_for_C(0.00095, C=10.0, n_samples=105)
+    assert check_l2_for_C(np.array(0.00095), C=10.0, n_samples=105)
+    assert not check_l2_for_C(0.0009, C=10.0, n_samples=105)
+
+
+def test_check_weight_gradient_names_both_missing_terms():
+    from softmax_teach.exercises.regression import check_weight_gradient
+
+    rng = np.random.default_rng(0)
+    X, y, W = rng.normal(size=(6, 3)), np.array([0, 2, 1, 2, 0, 1]), rng.normal(size=(3, 3))
+    P = scipy_softmax(X @ W, axis=1)
+    message = check_weight_gradient(X.T @ (P - np.eye(3)[y]), X, y, W, np.zeros(3), l2=0.5).message
+    assert "two things" in message and "divide" in message and "l2 * W" in message
+
+
+def test_check_unpenalised_fit():
+    from sklearn.datasets import load_digits
+
+    from softmax_teach.exercises.regression import check_unpenalised_fit
+    from softmax_teach.regression import SoftmaxRegression, standardize
+
+    digits = load_digits()
+    (X,) = standardize(digits.data)
+    free = SoftmaxRegression(64, 10, l2=0.0, random_state=0).fit(X, digits.target, n_iterations=500)
+    feedback = check_unpenalised_fit(free, X, digits.target)
+    assert feedback and "doubling" in feedback.message
+    assert "penalty" in check_unpenalised_fit(
+        SoftmaxRegression(64, 10, l2=1e-2, random_state=0).fit(X, digits.target, n_iterations=200), X, digits.target
+    ).message
+    assert "not been fitted" in check_unpenalised_fit(SoftmaxRegression(64, 10), X, digits.target).message

@@ -70,9 +70,9 @@ def check_overflow_threshold(answer, dtype="float32", *, decimals=2):
     Examples
     --------
     >>> import numpy as np
-    >>> bool(check_overflow_threshold(np.log(np.finfo(np.float32).max), "float32"))
+    >>> bool(check_overflow_threshold(88.72, "float32"))
     True
-    >>> bool(check_overflow_threshold(np.log(np.finfo(np.float16).max), "float16"))
+    >>> bool(check_overflow_threshold(np.log(np.finfo(np.float16).max), "float16"))  # 11.09375: rounded up
     False
     """
     name = np.dtype(dtype).name
@@ -99,7 +99,7 @@ def check_overflow_threshold(answer, dtype="float32", *, decimals=2):
         rounded = np.asarray(got).astype(name)
         return Feedback(
             False,
-            f"np.{name}({got:.6g}) is {float(rounded):.10g}, and exp of that is inf: {name} cannot hold every "
+            f"np.{name}({got:.10g}) is {float(rounded):.10g}, and exp of that is inf: {name} cannot hold every "
             f"decimal, and this one rounds up past the threshold (np.log computed in {name} rounds up too). "
             f"Round down, or step down from it with np.nextafter until exp is finite.",
         )
