@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
+import torch
 
 from softmax_teach.numerics import softmax
 
@@ -71,7 +72,6 @@ def test_reliability_diagram_counts_add_up_and_ece_property_agrees():
 
 
 def test_temperature_nll_equals_torch_cross_entropy():
-    torch = pytest.importorskip("torch")
     logits, labels = _overconfident(n=50)
     expected = torch.nn.functional.cross_entropy(torch.tensor(logits) / 2.5, torch.tensor(labels)).item()
     assert temperature_nll(logits, labels, 2.5) == pytest.approx(expected, rel=1e-10)
@@ -89,7 +89,6 @@ def test_fit_temperature_recovers_the_overconfidence_factor():
 
 def test_fit_temperature_agrees_with_torch_lbfgs_on_log_temperature():
     """The reference recipe (Guo et al.'s code): optimise the NLL over T with torch's LBFGS."""
-    torch = pytest.importorskip("torch")
     logits, labels = _overconfident(n=800, scale=2.0, seed=5)
     z, y = torch.tensor(logits), torch.tensor(labels)
     log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
@@ -115,7 +114,6 @@ def test_at_the_fitted_temperature_the_nll_derivative_vanishes():
 
 
 def test_calibration_accepts_torch_tensors():
-    torch = pytest.importorskip("torch")
     logits, labels = _overconfident(n=100)
     p = scipy_softmax(logits, axis=1)
     assert expected_calibration_error(torch.tensor(p), torch.tensor(labels)) == expected_calibration_error(p, labels)

@@ -5,6 +5,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import torch
 
 from softmax_teach.data.digits import load_digits_split
 from softmax_teach.data.sentiment import (
@@ -57,7 +58,6 @@ def test_digits_split_is_reproducible_and_depends_on_the_seed(digits):
 
 
 def test_digits_preprocess_standardises_with_training_statistics(digits):
-    torch = pytest.importorskip("torch")
     x, y = digits.tensors("train")
     assert x.shape == (1167, 1, 8, 8) and x.dtype == torch.float32 and y.dtype == torch.int64
     assert abs(float(x.mean())) < 1e-5 and abs(float(x.std(unbiased=False)) - 1.0) < 1e-5
@@ -78,7 +78,6 @@ def test_digits_bad_sizes(kwargs, fragment):
 
 
 def test_digits_bad_part_and_shape(digits):
-    pytest.importorskip("torch")
     with pytest.raises(ValueError, match="part"):
         digits.tensors("dev")
     with pytest.raises(ValueError, match="images"):
@@ -115,7 +114,6 @@ def test_vocabulary_order_is_by_count_then_alphabetical_and_independent_of_input
 
 
 def test_vocabulary_encode_decode_and_padding():
-    torch = pytest.importorskip("torch")
     vocabulary = Vocabulary(["good", "bad", "film"])
     assert vocabulary.encode("Good film, zebra!") == [2, 4, 1]
     assert vocabulary.decode([2, 4, 1, 0, 0]) == ["good", "film", UNK]
@@ -139,7 +137,6 @@ def test_sentiment_split_is_stratified_disjoint_and_vocabulary_comes_from_train_
     train_counts = Counter(t for text in split.train_texts for t in tokenize(text))
     assert set(split.vocabulary.itos[2:]) == {t for t, c in train_counts.items() if c >= 2}
     assert load_sentiment_split().test_texts == split.test_texts
-    torch = pytest.importorskip("torch")
     ids, labels = split.tensors("test")
     assert ids.shape[0] == labels.shape[0] == len(split.test_texts) and ids.dtype == torch.int64
     with pytest.raises(ValueError, match="test_size"):

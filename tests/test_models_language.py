@@ -120,7 +120,7 @@ def test_random_window_batches_are_shifted_and_seeded():
     second = list(make(torch.Generator().manual_seed(0)))
     assert len(first) == 3
     for (x, y), (x2, y2) in zip(first, second):
-        assert x.shape == (4, 10) and torch.equal(y, x + 1) and torch.equal(x, x2)
+        assert x.shape == (4, 10) and torch.equal(y, x + 1) and torch.equal(x, x2) and torch.equal(y, y2)
     with pytest.raises(ValueError, match="Generator"):
         list(make(None))
 

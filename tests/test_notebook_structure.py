@@ -1,6 +1,9 @@
-"""Every teaching notebook has the shape in shared/STYLE.md and clean, ordered, stored outputs."""
+"""Every teaching notebook has the shape CONTRIBUTING.md describes and clean, ordered, stored outputs."""
 
+import ast
+import importlib.util
 import json
+import pkgutil
 import re
 from pathlib import Path
 
@@ -30,8 +33,7 @@ def _neighbour(number):
 
 def test_the_lessons_are_numbered_one_to_fifteen_without_gaps():
     numbers = [int(p.name[:2]) for p in LESSONS]
-    assert numbers == list(range(1, len(numbers) + 1)), numbers
-    assert len(numbers) <= 15
+    assert numbers == list(range(1, 16)), numbers  # one lesson per slide of the deck
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
@@ -69,3 +71,39 @@ def test_lesson_links_to_its_neighbours(path):
             target = _neighbour(neighbour)
             assert target, f"notebook {neighbour:02d} does not exist yet"
             assert f"({target})" in markdown, f"no link to {target}"
+
+
+# The deck's own code, reproduced as written because the lesson is about what it gets wrong.
+SLIDE_CODE = {
+    ("06_softmax_vs_sigmoid.ipynb", "sigmoid"),
+    ("06_softmax_vs_sigmoid.ipynb", "softmax"),
+    ("07_cross_entropy.ipynb", "softmax"),
+}
+
+
+def _package_definitions():
+    """Public top-level functions and classes of every softmax_teach module (dashboard aside)."""
+    import softmax_teach
+
+    names = set()
+    for module in pkgutil.walk_packages(softmax_teach.__path__, "softmax_teach."):
+        if module.name.startswith("softmax_teach.dashboard"):
+            continue  # widget code: never redefined by a lesson, and it needs ipywidgets
+        source = Path(importlib.util.find_spec(module.name).origin).read_text(encoding="utf-8")
+        names |= {node.name for node in ast.parse(source).body
+                  if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")}
+    return names
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_does_not_redefine_package_code(path):
+    package = _package_definitions()
+    redefined = []
+    for cell in _code_cells(_load(path)):
+        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                           if not line.lstrip().startswith(("%", "!")))  # IPython magics
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in package:
+                if (path.name, node.name) not in SLIDE_CODE:
+                    redefined.append(node.name)
+    assert not redefined, f"{path.name} redefines {redefined}: import them from softmax_teach instead"
