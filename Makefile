@@ -25,8 +25,9 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
 
+# Every module's docstring examples run too (--doctest-modules on the package).
 test: $(INSTALLED)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest tests notebooks softmax_teach --doctest-modules $(NBVAL)
 
 # The notebook suite again on two emulated x86-64 CPUs (.ci/run calls it after make test).
 test-lanes: $(INSTALLED)
