@@ -8,7 +8,7 @@ Served by ``softmax-teach dashboard`` (Voila on ``notebooks/dashboard.ipynb``). 
 matplotlib (Agg) and ipywidgets are imported: never torch or sympy.
 """
 
-from softmax_teach.dashboard.app import build_app, loading_preview
+from softmax_teach.dashboard.app import TAB_SPECS, TabSpec, apply_query, build_app, loading_preview, request_query
 from softmax_teach.dashboard.state import (
     AttentionState,
     CrossEntropyState,
@@ -16,6 +16,9 @@ from softmax_teach.dashboard.state import (
     TemperatureState,
     format_logits,
     parse_logits,
+    parse_query,
+    parse_seed,
+    parse_temperature,
 )
 from softmax_teach.dashboard.views import AttentionTab, CrossEntropyTab, SamplingTab, TemperatureTab
 
@@ -28,8 +31,15 @@ __all__ = [
     "SamplingTab",
     "TemperatureState",
     "TemperatureTab",
+    "TAB_SPECS",
+    "TabSpec",
+    "apply_query",
     "build_app",
+    "request_query",
     "loading_preview",
     "format_logits",
     "parse_logits",
+    "parse_query",
+    "parse_seed",
+    "parse_temperature",
 ]

@@ -17,32 +17,41 @@ import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from softmax_teach.plots import CLASS_COLOR, HIGHLIGHT_COLOR
+
+# Okabe & Ito's colour-blind-safe palette (https://jfly.uni-koeln.de/color/): blue, vermillion,
+# bluish green, orange, sky blue. The arg-max and the true class are also hatched and named, so
+# nothing depends on telling two colours apart.
+OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "orange": "#E69F00",
+             "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442"}
 
 THEMES = {
     "light": {
         "background": "#ffffff",
         "foreground": "#1a1a1a",
         "grid": "#d9d9d9",
-        "bar": CLASS_COLOR,
-        "highlight": HIGHLIGHT_COLOR,
-        "second": "#55A868",
-        "muted": "#c8c8c8",
-        "alarm": "#C0392B",
+        "bar": OKABE_ITO["blue"],
+        "highlight": OKABE_ITO["vermillion"],
+        "second": OKABE_ITO["green"],
+        "cumulative": OKABE_ITO["orange"],
+        "muted": "#bdbdbd",
+        "alarm": "#B3261E",
         "colormap": "viridis",
     },
     "dark": {
         "background": "#212121",
         "foreground": "#f0f0f0",
         "grid": "#3a3a3a",
-        "bar": "#6F9BE0",
-        "highlight": "#F0A060",
-        "second": "#7FCF95",
-        "muted": "#505050",
-        "alarm": "#FF6B5B",
+        "bar": OKABE_ITO["sky"],
+        "highlight": OKABE_ITO["orange"],
+        "second": OKABE_ITO["green"],
+        "cumulative": OKABE_ITO["yellow"],
+        "muted": "#5c5c5c",
+        "alarm": "#FF8A80",
         "colormap": "magma",
     },
 }
+
+HATCH = "///"
 
 
 def check_theme(theme):
@@ -69,6 +78,8 @@ def _style(colors):
         "xtick.color": colors["foreground"],
         "ytick.color": colors["foreground"],
         "grid.color": colors["grid"],
+        "hatch.color": colors["foreground"],
+        "hatch.linewidth": 1.5,
         "axes.spines.top": False,
         "axes.spines.right": False,
     }
@@ -146,9 +157,10 @@ class ProbabilityBarsFigure(PngFigure):
         super().__init__(theme, figsize)
 
     def build(self):
-        self.ax = self.figure.add_axes((0.09, 0.14, 0.88, 0.74))
+        self.ax = self.figure.add_axes((0.09, 0.19, 0.88, 0.70))
         positions = np.arange(self.max_classes)
-        self.bars = self.ax.bar(positions, np.zeros(self.max_classes), width=0.7, color=self.colors["bar"])
+        self.bars = self.ax.bar(positions, np.zeros(self.max_classes), width=0.7, color=self.colors["bar"],
+                                linewidth=1.5)
         self.value_texts = [
             self.ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=15, fontweight="bold") for x in positions
         ]
@@ -184,20 +196,23 @@ class ProbabilityBarsFigure(PngFigure):
                 text.set_y(0.02)
                 continue
             bar.set_height(value if np.isfinite(value) else 0.0)
-            bar.set_color(self.colors["highlight"] if i == top else self.colors["bar"])
+            bar.set_facecolor(self.colors["highlight"] if i == top else self.colors["bar"])
+            bar.set_hatch(HATCH if i == top else None)
+            bar.set_edgecolor(self.colors["foreground"] if i == top else self.colors["bar"])
             text.set_text(f"{value:.3f}" if np.isfinite(value) else "nan")
             text.set_y(value + 0.01 if np.isfinite(value) else 0.02)
         self.ax.set_xlim(-0.6, n - 0.4)
-        self.ax.set_xticks(np.arange(n), list(labels)[:n])
-        self.layout_key = (n, tuple(labels)[:n])
+        shown = [f"{label}\narg-max" if i == top and not hidden else str(label) for i, label in enumerate(list(labels)[:n])]
+        self.ax.set_xticks(np.arange(n), shown)
+        self.layout_key = (n, tuple(shown))
         self.title.set_text(title)
         self.banner.set_text(banner)
 
 
 class SamplingFigure(PngFigure):
-    """Exact sampling probabilities (outlined) beside the share of draws (filled) per token.
-
-    Tokens removed by a filter are shaded and marked "cut".
+    """Left: the distribution before the filters, tokens sorted from most to least probable, with
+    the cumulative mass that top-p reads and the min-p threshold; cut tokens hatched and greyed.
+    Right: the distribution after the filters (renormalised, outlined) beside the share of draws.
     """
 
     def __init__(self, max_classes=8, theme="light", figsize=(9.0, 4.2)):
@@ -205,47 +220,97 @@ class SamplingFigure(PngFigure):
         super().__init__(theme, figsize)
 
     def build(self):
-        self.ax = self.figure.add_axes((0.09, 0.14, 0.88, 0.72))
+        colors = self.colors
+        self.ax_before = self.figure.add_axes((0.075, 0.15, 0.40, 0.62))
+        self.ax_after = self.figure.add_axes((0.575, 0.15, 0.40, 0.62))
         positions = np.arange(self.max_classes)
+        self.before_bars = self.ax_before.bar(positions, np.zeros(self.max_classes), width=0.7,
+                                              color=colors["bar"], linewidth=1.2)
+        (self.cumulative_line,) = self.ax_before.plot([], [], color=colors["cumulative"], marker="o", lw=2.5,
+                                                      markersize=6, label="cumulative mass")
+        self.top_p_line = self.ax_before.axhline(1.0, color=colors["foreground"], linestyle="--", lw=1.5)
+        self.top_p_text = self.ax_before.text(0.99, 1.0, "", transform=self.ax_before.get_yaxis_transform(),
+                                              ha="right", va="bottom", fontsize=12)
+        self.min_p_line = self.ax_before.axhline(0.0, color=colors["foreground"], linestyle=":", lw=2)
+        self.min_p_text = self.ax_before.text(0.99, 0.0, "", transform=self.ax_before.get_yaxis_transform(),
+                                              ha="right", va="bottom", fontsize=12)
+        self.cut_texts = [self.ax_before.text(x, 0.03, "cut", ha="center", va="bottom", fontsize=12,
+                                              rotation=90, fontweight="bold") for x in positions]
         width = 0.38
-        self.exact_bars = self.ax.bar(positions - width / 2, np.zeros(self.max_classes), width=width,
-                                      facecolor="none", edgecolor=self.colors["bar"], linewidth=2.5,
-                                      label="exact probability")
-        self.drawn_bars = self.ax.bar(positions + width / 2, np.zeros(self.max_classes), width=width,
-                                      color=self.colors["second"], label="share of draws")
-        self.shades = [self.ax.axvspan(x - 0.48, x + 0.48, color=self.colors["muted"], alpha=0.35, lw=0)
-                       for x in positions]
-        self.cut_texts = [self.ax.text(x, 0.5, "cut", ha="center", va="center", fontsize=16, rotation=90,
-                                       color=self.colors["alarm"], fontweight="bold") for x in positions]
-        # Room above 1 for the legend, so no bar ever hides it.
-        self.ax.set_ylim(0, 1.22)
-        self.ax.set_yticks(np.linspace(0, 1, 6))
-        self.ax.set_ylabel("probability")
-        self.ax.yaxis.grid(True)
-        self.ax.set_axisbelow(True)
-        self.ax.legend(loc="upper right", ncols=2, frameon=False, fontsize=14)
-        self.title = self.ax.set_title("")
-        # Shades first, so they lie behind the bars drawn after them.
-        self.dynamic(*self.shades, *self.exact_bars, *self.drawn_bars, *self.cut_texts, self.title)
+        self.exact_bars = self.ax_after.bar(positions - width / 2, np.zeros(self.max_classes), width=width,
+                                            facecolor="none", edgecolor=colors["bar"], linewidth=2.5,
+                                            label="exact probability")
+        self.drawn_bars = self.ax_after.bar(positions + width / 2, np.zeros(self.max_classes), width=width,
+                                            color=colors["second"], label="share of draws")
+        for ax in (self.ax_before, self.ax_after):
+            ax.set_ylim(0, 1.08)
+            ax.set_yticks(np.linspace(0, 1, 6))
+            ax.yaxis.grid(True)
+            ax.set_axisbelow(True)
+        self.ax_before.set_ylabel("probability")
+        # Legends above the axes, never over the bars or the cut tokens.
+        self.figure.legend(handles=[self.cumulative_line], loc="upper left", bbox_to_anchor=(0.07, 0.905),
+                           frameon=False, fontsize=13)
+        self.figure.legend(handles=[self.exact_bars, self.drawn_bars], loc="upper left",
+                           bbox_to_anchor=(0.565, 0.905), frameon=False, fontsize=13, ncols=2)
+        self.title_before = self.figure.text(0.075, 0.985, "", ha="left", va="top", fontsize=14.5)
+        self.title_after = self.figure.text(0.575, 0.985, "", ha="left", va="top", fontsize=14.5)
+        self.dynamic(*self.before_bars, self.cumulative_line, self.top_p_line, self.top_p_text, self.min_p_line,
+                     self.min_p_text, *self.cut_texts, *self.exact_bars, *self.drawn_bars, self.title_before,
+                     self.title_after)
 
-    def update(self, exact, frequencies, labels, cut, *, title=""):
+    def update(self, before, exact, frequencies, labels, cut, *, top_p=None, min_p_threshold=None,
+               title_before="", title_after=""):
+        """Draw one state. ``cut`` maps a filter name to the token indices it removed."""
+        colors = self.colors
+        before = np.asarray(before, dtype=float)
         exact = np.asarray(exact, dtype=float)
         frequencies = np.asarray(frequencies, dtype=float)
-        n = exact.size
-        for i in range(self.max_classes):
-            visible = i < n
-            for artist in (self.exact_bars[i], self.drawn_bars[i]):
+        n = before.size
+        order = np.argsort(-before, kind="stable")  # top-k and top-p read the tokens in this order
+        cut_by = {i: name for name, indices in cut.items() for i in indices}
+        for slot in range(self.max_classes):
+            visible = slot < n
+            for artist in (self.before_bars[slot], self.exact_bars[slot], self.drawn_bars[slot]):
                 artist.set_visible(visible)
-            is_cut = visible and bool(cut[i])
-            self.shades[i].set_visible(is_cut)
-            self.cut_texts[i].set_visible(is_cut)
-            if visible:
-                self.exact_bars[i].set_height(exact[i])
-                self.drawn_bars[i].set_height(frequencies[i])
-        self.ax.set_xlim(-0.6, n - 0.4)
-        self.ax.set_xticks(np.arange(n), list(labels)[:n])
-        self.layout_key = (n, tuple(labels)[:n])
-        self.title.set_text(title)
+            self.cut_texts[slot].set_visible(False)
+            if not visible:
+                continue
+            i = order[slot]
+            bar = self.before_bars[slot]
+            bar.set_height(before[i])
+            is_cut = i in cut_by
+            bar.set_facecolor(colors["muted"] if is_cut else colors["bar"])
+            bar.set_hatch(HATCH if is_cut else None)
+            bar.set_edgecolor(colors["foreground"] if is_cut else colors["bar"])
+            if is_cut:
+                text = self.cut_texts[slot]
+                text.set_text(f"cut ({cut_by[i]})")
+                text.set_y(before[i] + 0.03)
+                text.set_visible(True)
+            self.exact_bars[slot].set_height(exact[i])
+            self.drawn_bars[slot].set_height(frequencies[i])
+        cumulative = np.cumsum(before[order])
+        self.cumulative_line.set_data(np.arange(n), cumulative)
+        self.top_p_line.set_visible(top_p is not None)
+        self.top_p_text.set_visible(top_p is not None)
+        if top_p is not None:
+            self.top_p_line.set_ydata([top_p, top_p])
+            self.top_p_text.set_y(top_p)
+            self.top_p_text.set_text(f"top-p = {top_p:g}")
+        self.min_p_line.set_visible(min_p_threshold is not None)
+        self.min_p_text.set_visible(min_p_threshold is not None)
+        if min_p_threshold is not None:
+            self.min_p_line.set_ydata([min_p_threshold, min_p_threshold])
+            self.min_p_text.set_y(min_p_threshold)
+            self.min_p_text.set_text("min-p × top")
+        sorted_labels = [str(labels[i]) for i in order]
+        for ax in (self.ax_before, self.ax_after):
+            ax.set_xlim(-0.6, n - 0.4)
+            ax.set_xticks(np.arange(n), sorted_labels)
+        self.layout_key = (n, tuple(sorted_labels))
+        self.title_before.set_text(title_before)
+        self.title_after.set_text(title_after)
 
 
 class CrossEntropyFigure(PngFigure):
@@ -256,23 +321,24 @@ class CrossEntropyFigure(PngFigure):
         super().__init__(theme, figsize)
 
     def build(self):
-        self.ax_probabilities = self.figure.add_axes((0.08, 0.14, 0.40, 0.72))
-        self.ax_gradient = self.figure.add_axes((0.58, 0.14, 0.40, 0.72))
+        self.ax_probabilities = self.figure.add_axes((0.08, 0.17, 0.40, 0.63))
+        self.ax_gradient = self.figure.add_axes((0.58, 0.17, 0.40, 0.63))
         positions = np.arange(self.max_classes)
         width = 0.38
         self.p_bars = self.ax_probabilities.bar(positions - width / 2, np.zeros(self.max_classes), width=width,
                                                 color=self.colors["bar"], label="p (softmax)")
         self.y_bars = self.ax_probabilities.bar(positions + width / 2, np.zeros(self.max_classes), width=width,
                                                 color=self.colors["second"], label="y (target)")
-        self.ax_probabilities.set_ylim(0, 1.2)
-        self.ax_probabilities.set_title("prediction and target")
-        self.ax_probabilities.legend(loc="upper right", frameon=False, fontsize=13, ncols=2)
+        self.ax_probabilities.set_ylim(0, 1.05)
+        self.figure.text(0.08, 0.985, "prediction p and target y", ha="left", va="top", fontsize=15)
+        self.ax_probabilities.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=13,
+                                     ncols=2, borderaxespad=0.2)
         self.gradient_bars = self.ax_gradient.bar(positions, np.zeros(self.max_classes), width=0.7,
                                                   color=self.colors["bar"])
         self.gradient_texts = [self.ax_gradient.text(x, 0.0, "", ha="center", fontsize=12) for x in positions]
         zero_line = self.ax_gradient.axhline(0.0, color=self.colors["foreground"], linewidth=1)
         self.ax_gradient.set_ylim(-1.15, 1.15)
-        self.ax_gradient.set_title("gradient  p − y")
+        self.ax_gradient.set_title("gradient  p − y", loc="left")
         for ax in (self.ax_probabilities, self.ax_gradient):
             ax.yaxis.grid(True)
             ax.set_axisbelow(True)
@@ -280,7 +346,7 @@ class CrossEntropyFigure(PngFigure):
 
     def update(self, probabilities, target, gradient, true_class):
         n = len(probabilities)
-        labels = [f"{i}✓" if i == true_class else str(i) for i in range(n)]
+        labels = [f"{i} ✓\ntrue" if i == true_class else str(i) for i in range(n)]
         for i in range(self.max_classes):
             visible = i < n
             for artist in (self.p_bars[i], self.y_bars[i], self.gradient_bars[i], self.gradient_texts[i]):
@@ -289,10 +355,13 @@ class CrossEntropyFigure(PngFigure):
                 continue
             self.p_bars[i].set_height(probabilities[i])
             self.y_bars[i].set_height(target[i])
+            for bar in (self.p_bars[i], self.y_bars[i]):
+                bar.set_hatch(HATCH if i == true_class else None)
             g = float(gradient[i])
             # A negative gradient means gradient descent raises this logit.
             self.gradient_bars[i].set_height(g)
             self.gradient_bars[i].set_color(self.colors["second"] if g < 0 else self.colors["highlight"])
+            self.gradient_bars[i].set_hatch(HATCH if i == true_class else None)
             self.gradient_texts[i].set_text(f"{g:+.2f}")
             self.gradient_texts[i].set_y(g + 0.04 if g >= 0 else g - 0.04)
             self.gradient_texts[i].set_va("bottom" if g >= 0 else "top")

@@ -20,6 +20,17 @@ from softmax_teach import numerics
 MIN_CLASSES = 2
 MAX_CLASSES = 8
 DEFAULT_LOGITS = (2.0, 1.0, 0.1)
+# Logits beyond this cannot be shown on a slider (the range would be infinite or useless); the
+# overflow demonstration needs only a few thousand (exp overflows past 709.8).
+MAX_ABS_LOGIT = 10_000.0
+# The temperature slider's range and its step in log10 T.
+MIN_TEMPERATURE = 0.01
+MAX_TEMPERATURE = 100.0
+TEMPERATURE_LOG_STEP = 0.01
+# Round temperatures a slider position stands for exactly (times a power of ten): the position
+# nearest log10(0.5) means T = 0.5, not 10 ** -0.30 = 0.501.
+_ROUND_MANTISSAS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)
+MAX_SEED = 2**32 - 1
 
 # A pasted list may be wrapped in brackets and separated by commas, semicolons or spaces.
 _SEPARATORS = re.compile(r"[,;\s]+")
@@ -67,6 +78,9 @@ def parse_logits(text, *, min_classes=MIN_CLASSES, max_classes=MAX_CLASSES):
             raise ValueError(f"'{shown}' is not a number: type numbers like 2, 1, 0.1") from None
         if not math.isfinite(value):
             raise ValueError(f"'{word}' is not a finite number: logits must be finite")
+        if abs(value) > MAX_ABS_LOGIT:
+            raise ValueError(f"'{_short(word)}' is out of range: logits must lie between -{MAX_ABS_LOGIT:g} and "
+                             f"{MAX_ABS_LOGIT:g} (exp already overflows past 709.8)")
         values.append(value)
     if len(values) < min_classes:
         raise ValueError(f"Need at least {min_classes} numbers, got {len(values)}")
@@ -75,9 +89,10 @@ def parse_logits(text, *, min_classes=MIN_CLASSES, max_classes=MAX_CLASSES):
     return tuple(values)
 
 
-def format_logits(logits):
+def format_logits(logits, separator=", "):
     """The text-box form of ``logits``: ``"2, 1, 0.1"`` (shortest exact repr of each)."""
-    return ", ".join(f"{value:g}" if float(value) == float(f"{value:g}") else repr(float(value)) for value in logits)
+    return separator.join(f"{value:g}" if float(value) == float(f"{value:g}") else repr(float(value))
+                          for value in logits)
 
 
 def _check_logits(logits, *, min_classes=MIN_CLASSES, max_classes=MAX_CLASSES):
@@ -89,7 +104,62 @@ def _check_logits(logits, *, min_classes=MIN_CLASSES, max_classes=MAX_CLASSES):
         raise ValueError(f"logits must have {min_classes} to {max_classes} entries, got {len(values)}: {logits!r}")
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"logits must be finite, got {logits!r}")
+    if any(abs(v) > MAX_ABS_LOGIT for v in values):
+        raise ValueError(f"logits must lie between -{MAX_ABS_LOGIT:g} and {MAX_ABS_LOGIT:g}, got {logits!r}")
     return values
+
+
+def _short(text, limit=14):
+    text = str(text).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def parse_temperature(text):
+    """Read a typed temperature such as ``"0.5"``: a number from 0.01 to 100, kept exactly.
+
+    Raises ``ValueError`` with a message for the page (a word, ``nan``, 0, out of range).
+    """
+    word = str(text).strip()
+    if not word:
+        raise ValueError(f"Type a temperature from {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g}, e.g. 0.5")
+    try:
+        value = float(word)
+    except ValueError:
+        raise ValueError(f"'{_short(word)}' is not a number: type a temperature like 0.5") from None
+    if not math.isfinite(value) or not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:
+        raise ValueError(f"T = {_short(word)} is out of range: T must be from {MIN_TEMPERATURE:g} to "
+                         f"{MAX_TEMPERATURE:g}")
+    return value
+
+
+_WHOLE_NUMBER = re.compile(r"\+?[0-9]+")
+
+
+def parse_seed(text):
+    """Read a seed: a whole number from 0 to 2**32 - 1 (``"3.7"`` and ``"1e3"`` are refused)."""
+    word = str(text).strip()
+    if not _WHOLE_NUMBER.fullmatch(word) or int(word) > MAX_SEED:
+        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got '{_short(word)}'")
+    return int(word)
+
+
+def round_temperature(log10_value, step=TEMPERATURE_LOG_STEP):
+    """The temperature a log-slider position ``log10_value`` stands for.
+
+    A position within half a step of a round value (1, 1.5, 2, 2.5, 3, 4, 5 … 9 times a power of
+    ten) is that value exactly; any other position is ``10 ** log10_value`` to 3 significant digits.
+    """
+    for exponent in range(math.floor(log10_value) - 1, math.floor(log10_value) + 2):
+        for mantissa in _ROUND_MANTISSAS:
+            candidate = float(f"{mantissa}e{exponent}")
+            if abs(math.log10(candidate) - log10_value) <= step / 2 + 1e-12:
+                return candidate
+    return float(f"{10 ** log10_value:.3g}")
+
+
+def format_number(value):
+    """Shortest text that reads back as ``value`` (``0.5``, ``1000``, ``0.1``)."""
+    return f"{value:g}" if float(f"{value:g}") == value else repr(float(value))
 
 
 def _check_positive(name, value):
@@ -124,6 +194,69 @@ def naive_softmax(logits, temperature=1.0):
         exponentials = np.exp(scaled)
         probabilities = exponentials / exponentials.sum()
     return probabilities, bool(np.isinf(exponentials).any())
+
+
+# --------------------------------------------------------------------------- links (query strings)
+# A tab's state goes into the page's query string (``?tab=sampling&logits=3,2.5,2,1&T=0.7``) so a
+# teacher can prepare a link. Each state class reads its own keys with the same parsers and
+# messages as the text boxes, and writes them back (the logits always, the rest when not default).
+
+
+def parse_query(query_string):
+    """``"a=1&b=x"`` (with or without a leading ``?``) as a dict; the last value of a key wins."""
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(str(query_string or "").lstrip("?"), keep_blank_values=True))
+
+
+def format_query(items):
+    """``[("tab", "sampling"), ("logits", "3,2.5")]`` as ``"tab=sampling&logits=3,2.5"`` (commas kept)."""
+    from urllib.parse import quote
+
+    return "&".join(f"{quote(key)}={quote(str(value), safe=',.-')}" for key, value in items)
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def parse_flag(name, text):
+    """``1/0``, ``true/false``, ``yes/no``, ``on/off``."""
+    word = str(text).strip().lower()
+    if word not in _FLAGS:
+        raise ValueError(f"{name} must be 1 (on) or 0 (off), got '{_short(text)}'")
+    return _FLAGS[word]
+
+
+def parse_whole(name, text, low, high):
+    """A whole number from ``low`` to ``high`` (``"3.7"``, ``"1e3"`` and words are refused)."""
+    word = str(text).strip()
+    if not _WHOLE_NUMBER.fullmatch(word) or not low <= int(word) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got '{_short(word)}'")
+    return int(word)
+
+
+def parse_fraction(name, text, low, high, *, decimals=2):
+    """A number from ``low`` to ``high`` with at most ``decimals`` decimals (the slider's step)."""
+    word = str(text).strip()
+    try:
+        value = float(word)
+    except ValueError:
+        raise ValueError(f"{name}: '{_short(word)}' is not a number") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{name} must be from {low:g} to {high:g}, got '{_short(word)}'")
+    if abs(round(value, decimals) - value) > 1e-12:
+        raise ValueError(f"{name} must have at most {decimals} decimals (the slider's step), got '{_short(word)}'")
+    return round(value, decimals)
+
+
+def _apply(errors, name, params, action):
+    """Run ``action(text)`` for ``params[name]`` if present; a ValueError is recorded, not raised."""
+    if name not in params:
+        return
+    try:
+        action(params[name])
+    except ValueError as error:
+        errors.append((name, str(error)))
 
 
 @dataclass(frozen=True)
@@ -196,6 +329,29 @@ class TemperatureState:
     def randomise(self):
         """New logits drawn from N(0, 2²), rounded to 0.1, same number of classes."""
         self.logits = tuple(float(v) for v in np.round(self._rng.normal(0.0, 2.0, len(self.logits)), 1))
+
+    def set_stable(self, stable):
+        self.stable = bool(stable)
+
+    # ------------------------------------------------------------------ links
+    QUERY_KEYS = ("logits", "T", "stable")
+
+    def query_items(self):
+        """This state as query items: logits always, T and stable when not the starting ones."""
+        items = [("logits", format_logits(self.logits, ","))]
+        if self.temperature != self._initial[1]:
+            items.append(("T", format_number(self.temperature)))
+        if self.stable != self._initial[2]:
+            items.append(("stable", "1" if self.stable else "0"))
+        return items
+
+    def apply_query(self, params):
+        """Use ``logits``, ``T`` and ``stable`` from a parsed query; returns ``[(key, message)]`` of bad ones."""
+        errors = []
+        _apply(errors, "logits", params, self.paste)
+        _apply(errors, "T", params, lambda text: self.set_temperature(parse_temperature(text)))
+        _apply(errors, "stable", params, lambda text: self.set_stable(parse_flag("stable", text)))
+        return errors
 
     # ------------------------------------------------------------------ results
     @property
@@ -272,6 +428,7 @@ class SamplingState:
         self.set_filters(top_k=top_k, top_p=top_p, min_p=min_p)
         self.set_n_draws(n_draws)
         self.set_seed(seed)
+        self._initial_query = dict(self._settings_items())
 
     @property
     def labels(self):
@@ -284,6 +441,8 @@ class SamplingState:
 
     def set_logits(self, logits):
         self.logits = _check_logits(logits)
+        if self.top_k is not None and self.top_k > self.n_classes:
+            self.top_k = None  # top-k of more tokens than there are is no filter at all
 
     def paste(self, text):
         self.set_logits(parse_logits(text))
@@ -302,13 +461,40 @@ class SamplingState:
         self.n_draws = int(n_draws)
 
     def set_seed(self, seed):
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
         self.seed = int(seed)
 
     def next_seed(self):
         """New draws: move to the next seed."""
-        self.seed += 1
+        self.seed = self.seed + 1 if self.seed < MAX_SEED else 0
+
+    # ------------------------------------------------------------------ links
+    QUERY_KEYS = ("logits", "T", "top_k", "top_p", "min_p", "draws", "seed")
+    MAX_DRAWS = 2000
+
+    def _settings_items(self):
+        return [("T", format_number(self.temperature)), ("top_k", str(self.top_k or 0)),
+                ("top_p", format_number(self.top_p if self.top_p is not None else 1.0)),
+                ("min_p", format_number(self.min_p or 0.0)), ("draws", str(self.n_draws)), ("seed", str(self.seed))]
+
+    def query_items(self):
+        items = [("logits", format_logits(self.logits, ","))]
+        return items + [(key, value) for key, value in self._settings_items() if self._initial_query.get(key) != value]
+
+    def apply_query(self, params):
+        errors = []
+        _apply(errors, "logits", params, self.paste)
+        _apply(errors, "T", params, lambda text: self.set_temperature(parse_temperature(text)))
+        _apply(errors, "top_k", params, lambda text: self.set_filters(
+            top_k=parse_whole("top_k", text, 0, self.n_classes) or None, top_p=self.top_p, min_p=self.min_p))
+        _apply(errors, "top_p", params, lambda text: self.set_filters(
+            top_k=self.top_k, top_p=_off_at(parse_fraction("top_p", text, 0.01, 1.0), 1.0), min_p=self.min_p))
+        _apply(errors, "min_p", params, lambda text: self.set_filters(
+            top_k=self.top_k, top_p=self.top_p, min_p=_off_at(parse_fraction("min_p", text, 0.0, 1.0), 0.0)))
+        _apply(errors, "draws", params, lambda text: self.set_n_draws(parse_whole("draws", text, 10, self.MAX_DRAWS)))
+        _apply(errors, "seed", params, lambda text: self.set_seed(parse_seed(text)))
+        return errors
 
     # ------------------------------------------------------------------ results
     def _distribution(self, **filters):
@@ -355,6 +541,11 @@ class SamplingState:
         return np.bincount(self.draws(), minlength=self.n_classes) / self.n_draws
 
 
+def _off_at(value, off):
+    """``None`` (filter off) when ``value`` is the filter's neutral value."""
+    return None if value == off else value
+
+
 class CrossEntropyState:
     """Cross-entropy of a true class under ``softmax(logits)``, with label smoothing.
 
@@ -372,6 +563,26 @@ class CrossEntropyState:
         self.logits = _check_logits(logits)
         self.true_class = _check_class_index("true_class", true_class, len(self.logits))
         self.set_label_smoothing(label_smoothing)
+        self._initial_settings = (self.true_class, self.label_smoothing)
+
+    QUERY_KEYS = ("logits", "true", "smoothing")
+
+    def query_items(self):
+        items = [("logits", format_logits(self.logits, ","))]
+        if self.true_class != self._initial_settings[0]:
+            items.append(("true", str(self.true_class)))
+        if self.label_smoothing != self._initial_settings[1]:
+            items.append(("smoothing", format_number(self.label_smoothing)))
+        return items
+
+    def apply_query(self, params):
+        errors = []
+        _apply(errors, "logits", params, self.paste)
+        _apply(errors, "true", params, lambda text: self.set_true_class(
+            parse_whole("true (the true class)", text, 0, self.n_classes - 1)))
+        _apply(errors, "smoothing", params, lambda text: self.set_label_smoothing(
+            parse_fraction("smoothing", text, 0.0, 1.0)))
+        return errors
 
     @property
     def n_classes(self):
@@ -461,6 +672,32 @@ class AttentionState:
         self.scaled = bool(scaled)
         self.causal = bool(causal)
         self.set_seed(seed)
+        self._initial_query = dict(self._settings_items())
+
+    QUERY_KEYS = ("d", "scaled", "causal", "seed")
+    D_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+
+    def _settings_items(self):
+        return [("d", str(self.d)), ("scaled", "1" if self.scaled else "0"), ("causal", "1" if self.causal else "0"),
+                ("seed", str(self.seed))]
+
+    def query_items(self):
+        return [(key, value) for key, value in self._settings_items() if self._initial_query.get(key) != value]
+
+    def apply_query(self, params):
+        errors = []
+
+        def set_d(text):
+            d = parse_whole("d", text, 1, self.MAX_D)
+            if d not in self.D_CHOICES:
+                raise ValueError(f"d must be one of {', '.join(map(str, self.D_CHOICES))}, got '{_short(text)}'")
+            self.set_d(d)
+
+        _apply(errors, "d", params, set_d)
+        _apply(errors, "scaled", params, lambda text: setattr(self, "scaled", parse_flag("scaled", text)))
+        _apply(errors, "causal", params, lambda text: setattr(self, "causal", parse_flag("causal", text)))
+        _apply(errors, "seed", params, lambda text: self.set_seed(parse_seed(text)))
+        return errors
 
     def set_d(self, d):
         if isinstance(d, bool) or not isinstance(d, numbers.Integral) or not 1 <= d <= self.MAX_D:
@@ -468,8 +705,8 @@ class AttentionState:
         self.d = int(d)
 
     def set_seed(self, seed):
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
         self.seed = int(seed)
 
     @property
