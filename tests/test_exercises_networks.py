@@ -48,6 +48,14 @@ def test_top_k_right_answer_passes_and_usual_mistakes_are_named():
     assert not check_top_k([0, 1, 2, 3, 4], p[:5], LOGITS)
 
 
+def test_top_k_accepts_the_stated_precision_and_no_less():
+    p = scipy_softmax(LOGITS)
+    order = np.argsort(-p)[:5]
+    assert check_top_k(order, np.round(p[order], 3), LOGITS)
+    assert check_top_k(order, np.round(p[order], 2), LOGITS, decimals=2)
+    assert not check_top_k(order, np.round(p[order], 2), LOGITS)  # 3 decimals asked, 2 given
+
+
 def test_fitted_temperature_check():
     from softmax_teach.calibration import fit_temperature
 

@@ -75,7 +75,7 @@ def check_double_softmax_floor(answer, num_classes: int = 10, *, decimals: int =
 # --------------------------------------------------------------------------- notebook 08
 
 
-def check_top_k(classes, probabilities, logits, k: int = 5) -> Feedback:
+def check_top_k(classes, probabilities, logits, k: int = 5, *, decimals: int = 3) -> Feedback:
     """Check the ``k`` most probable classes (best first) and their softmax probabilities.
 
     Parameters
@@ -87,6 +87,12 @@ def check_top_k(classes, probabilities, logits, k: int = 5) -> Feedback:
     logits : array_like, shape (classes,)
         The logits of one image.
     k : int
+    decimals : int, optional
+        The precision asked for: probabilities right to this many decimals pass.
+
+    Returns
+    -------
+    Feedback
     """
     z = np.asarray(logits, dtype=float)
     if z.ndim != 1 or not 1 <= k <= z.size:
@@ -103,13 +109,15 @@ def check_top_k(classes, probabilities, logits, k: int = 5) -> Feedback:
         return Feedback(False, "these are the right classes in the wrong order: top-k lists the most probable first.")
     if not np.array_equal(got_classes, order):
         return Feedback(False, f"the top-{k} classes are not {got_classes.tolist()}: sort by probability, largest first.")
+    # Half a unit of the last decimal asked for, plus a hair for the float error of the rounding.
+    tolerance = 0.5 * 10.0 ** -decimals + 1e-12
     hints = (
-        (lambda got: got.shape == (k,) and np.allclose(got, z[order]),
+        (lambda got: got.shape == (k,) and np.allclose(got, z[order], rtol=0, atol=tolerance),
          "these are the logits of the top classes: apply softmax first (probabilities sum to 1 over all classes)."),
-        (lambda got: got.shape == (k,) and np.allclose(got, softmax(z[order])),
+        (lambda got: got.shape == (k,) and np.allclose(got, softmax(z[order]), rtol=0, atol=tolerance),
          f"you applied softmax to the top-{k} logits only; softmax goes over all {z.size} classes, then take the top {k}."),
     )
-    return check_array(probabilities, p[order], what=f"the top-{k} probabilities", rtol=1e-4, atol=1e-6, hints=hints)
+    return check_array(probabilities, p[order], what=f"the top-{k} probabilities", rtol=0, atol=tolerance, hints=hints)
 
 
 def check_fitted_temperature(answer, logits, labels, *, decimals: int = 1) -> Feedback:
