@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from softmax_teach.numerics import cross_entropy, softmax
+from softmax_teach.numerics import cross_entropy
 
 __all__ = [
     "ReliabilityDiagram",
@@ -229,8 +229,3 @@ def fit_temperature(logits, labels, *, bounds=(0.05, 20.0)) -> float:
         options={"xatol": 1e-8},
     )
     return float(1.0 / result.x)
-
-
-def calibrated_probabilities(logits, temperature) -> np.ndarray:
-    """``softmax(logits / temperature)`` along the last axis (a thin wrapper for readability)."""
-    return softmax(_as_numpy(logits, "logits"), temperature=temperature)

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F  # noqa: E402
 
 from softmax_teach.models import DigitsCNN, SentimentClassifier, SimpleNet  # noqa: E402
-from softmax_teach.models.classifiers import load_pretrained_resnet18, masked_mean  # noqa: E402
+from softmax_teach.models.classifiers import masked_mean  # noqa: E402
 
 
 def _seeded(factory):
@@ -122,16 +122,6 @@ def test_sentiment_classifier_rejects_bad_input():
 def test_bad_sizes_raise_value_error_naming_the_argument(factory, fragment):
     with pytest.raises(ValueError, match=fragment):
         factory()
-
-
-def test_the_optional_resnet_path_says_it_needs_torchvision():
-    try:
-        import torchvision  # noqa: F401
-    except ImportError:
-        with pytest.raises(ImportError, match="torchvision"):
-            load_pretrained_resnet18()
-    else:
-        pytest.skip("torchvision is installed; the function would download weights")
 
 
 def test_importing_softmax_teach_does_not_import_torchvision():

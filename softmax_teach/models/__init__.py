@@ -1,29 +1,27 @@
 """torch models of the deck, made right (they return logits; probabilities are explicit).
 
-Importing this package imports torch; ``import softmax_teach`` never does. Names are loaded
-from their submodule on first use, so a notebook that needs only attention does not build the
-classifiers.
+Importing this package imports torch; ``import softmax_teach`` never does.
 """
 
-from importlib import import_module
+from softmax_teach.models.attention import (
+    AdditiveAttention,
+    attention_weights,
+    causal_mask,
+    scaled_dot_product_attention,
+    tiled_attention,
+)
+from softmax_teach.models.classifiers import DigitsCNN, SentimentClassifier, SimpleNet
+from softmax_teach.models.language import CharLM, train_char_lm
 
-_WHERE = {
-    "SimpleNet": "classifiers",
-    "DigitsCNN": "classifiers",
-    "SentimentClassifier": "classifiers",
-    "AdditiveAttention": "attention",
-    "scaled_dot_product_attention": "attention",
-    "attention_weights": "attention",
-    "causal_mask": "attention",
-    "tiled_attention": "attention",
-    "CharLM": "language",
-    "train_char_lm": "language",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name):
-    if name in _WHERE:
-        return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = [
+    "AdditiveAttention",
+    "CharLM",
+    "DigitsCNN",
+    "SentimentClassifier",
+    "SimpleNet",
+    "attention_weights",
+    "causal_mask",
+    "scaled_dot_product_attention",
+    "tiled_attention",
+    "train_char_lm",
+]

@@ -10,17 +10,14 @@ These models return logits for training and offer ``predict_proba`` for inferenc
 - :class:`SentimentClassifier` — slide 9's classifier with masked mean pooling over real tokens
   instead of ``F.avg_pool2d``, which also averages the padding.
 - :func:`masked_mean` — the pooling on its own.
-- :func:`load_pretrained_resnet18` — the slide's ImageNet path with today's torchvision API;
-  optional, never called by the notebooks (it needs torchvision and a download).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
-__all__ = ["SimpleNet", "DigitsCNN", "SentimentClassifier", "masked_mean", "load_pretrained_resnet18"]
+__all__ = ["SimpleNet", "DigitsCNN", "SentimentClassifier", "masked_mean"]
 
 
 def _positive_int(value, name):
@@ -210,29 +207,3 @@ class SentimentClassifier(_ProbabilitiesMixin, nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """Logits of shape ``(batch, num_classes)``."""
         return self.head(self.dropout(self.pool(tokens)))
-
-
-def load_pretrained_resnet18():  # pragma: no cover - needs torchvision and a network download
-    """OPTIONAL, never called by the notebooks: slide 8's ImageNet ResNet-18, with today's API.
-
-    The slide's ``models.resnet18(pretrained=True)`` is deprecated; torchvision now takes
-    ``weights=ResNet18_Weights.DEFAULT``, and the matching preprocessing comes with the weights.
-    This downloads about 45 MB on first use and needs torchvision, which this kit does not
-    install; notebook 08 teaches the same flow on digits that ship instead.
-
-    Returns
-    -------
-    model : torch.nn.Module
-        In ``eval()`` mode; returns 1000 ImageNet logits.
-    preprocess : callable
-        PIL image -> normalised tensor (resize, centre crop, scale, normalise).
-    categories : list of str
-        The 1000 ImageNet class names, in logit order.
-    """
-    try:
-        from torchvision.models import ResNet18_Weights, resnet18
-    except ImportError as error:
-        raise ImportError("load_pretrained_resnet18 needs torchvision (pip install torchvision)") from error
-    weights = ResNet18_Weights.DEFAULT
-    model = resnet18(weights=weights).eval()
-    return model, weights.transforms(), list(weights.meta["categories"])
