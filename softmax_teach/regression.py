@@ -25,11 +25,11 @@ scikit-learn minimises the *summed* loss, ``C * sum_i loss_i + ||W||^2 / 2``. Di
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from softmax_teach import _validation
 from softmax_teach.numerics import log_softmax, softmax
 
 __all__ = [
@@ -62,8 +62,8 @@ def l2_from_C(C, n_samples):
     >>> l2_from_C(1.0, 100)
     0.01
     """
-    C = _positive_number(C, "C", allow_inf=True)
-    n_samples = _positive_int(n_samples, "n_samples")
+    C = _validation.positive_real(C, "C", finite=False)
+    n_samples = _validation.positive_int(n_samples, "n_samples")
     return 0.0 if np.isinf(C) else 1.0 / (C * n_samples)
 
 
@@ -75,8 +75,8 @@ def C_from_l2(l2, n_samples):
     >>> C_from_l2(0.01, 100)
     1.0
     """
-    l2 = _non_negative_number(l2, "l2")
-    n_samples = _positive_int(n_samples, "n_samples")
+    l2 = _validation.non_negative_real(l2, "l2")
+    n_samples = _validation.positive_int(n_samples, "n_samples")
     return np.inf if l2 == 0 else 1.0 / (l2 * n_samples)
 
 
@@ -89,7 +89,7 @@ def one_hot(labels, n_classes):
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    n_classes = _positive_int(n_classes, "n_classes")
+    n_classes = _validation.positive_int(n_classes, "n_classes")
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
@@ -214,18 +214,18 @@ class SoftmaxRegression:
         init_scale=0.01,
         random_state=None,
     ):
-        self.n_features = _positive_int(n_features, "n_features")
-        self.n_classes = _positive_int(n_classes, "n_classes")
+        self.n_features = _validation.positive_int(n_features, "n_features")
+        self.n_classes = _validation.positive_int(n_classes, "n_classes")
         if self.n_classes < 2:
             raise ValueError(f"n_classes must be at least 2, got {n_classes!r}")
-        self.l2 = _non_negative_number(l2, "l2")
+        self.l2 = _validation.non_negative_real(l2, "l2")
         if not (isinstance(learning_rate, str) and learning_rate == "auto"):
-            learning_rate = _positive_number(learning_rate, "learning_rate")
+            learning_rate = _validation.positive_real(learning_rate, "learning_rate")
         self.learning_rate = learning_rate
         if optimizer not in ("nesterov", "gd"):
             raise ValueError(f"optimizer must be 'nesterov' or 'gd', got {optimizer!r}")
         self.optimizer = optimizer
-        self.init_scale = _non_negative_number(init_scale, "init_scale")
+        self.init_scale = _validation.non_negative_real(init_scale, "init_scale")
         rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
         self.weights = self.init_scale * rng.standard_normal((self.n_features, self.n_classes))
         self.bias = np.zeros(self.n_classes)
@@ -362,8 +362,8 @@ class SoftmaxRegression:
         """
         X = self._check_X(X)
         Y = self._check_y(y, X.shape[0])
-        n_iterations = _positive_int(n_iterations, "n_iterations", allow_zero=True)
-        tol = _non_negative_number(tol, "tol")
+        n_iterations = _validation.integer(n_iterations, "n_iterations", minimum=0)
+        tol = _validation.non_negative_real(tol, "tol")
         # These matrices are small: multi-threaded BLAS spends more time synchronising threads
         # than multiplying (measured 10-25x slower on a busy 2-core machine), and one thread
         # also makes every run round identically.
@@ -421,7 +421,7 @@ class SoftmaxRegression:
         """
         X = self._check_X(X)
         Y = self._check_y(y, X.shape[0])
-        epsilon = _positive_number(epsilon, "epsilon")
+        epsilon = _validation.positive_real(epsilon, "epsilon")
         d_weights, d_bias = self._gradient(self.weights, self.bias, X, Y)
         analytic = np.concatenate([d_weights.ravel(), d_bias])
         parameters = np.concatenate([self.weights.ravel(), self.bias])
@@ -447,27 +447,3 @@ class SoftmaxRegression:
             f"SoftmaxRegression(n_features={self.n_features}, n_classes={self.n_classes}, "
             f"l2={self.l2:g}, learning_rate={self.learning_rate!r}, optimizer={self.optimizer!r})"
         )
-
-
-# ---------------------------------------------------------------------- argument checks
-
-
-def _positive_int(value, name, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (0 if allow_zero else 1):
-        kind = "a non-negative" if allow_zero else "a positive"
-        raise ValueError(f"{name} must be {kind} integer, got {value!r}")
-    return int(value)
-
-
-def _non_negative_number(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _positive_number(value, name, allow_inf=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or np.isnan(value) or value <= 0:
-        raise ValueError(f"{name} must be a number > 0, got {value!r}")
-    if np.isinf(value) and not allow_inf:
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)

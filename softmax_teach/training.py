@@ -38,14 +38,16 @@ The same seed therefore gives bitwise the same weights, losses and outputs.
 
 from __future__ import annotations
 
-import math
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+
+from softmax_teach import _validation
 
 __all__ = ["TrainingResult", "train", "evaluate_loss", "predict", "accuracy", "OPTIMIZERS"]
 
@@ -204,57 +206,17 @@ def train(
         For a non-positive ``epochs``, ``batch_size`` or ``lr``, an unknown optimizer, data that
         is not a pair of tensors of the same length, or a loss that becomes nan or infinite.
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
-        raise ValueError(f"num_threads must be a positive integer or None, got {num_threads!r}")
-    if not callable(train_data):
-        _check_tensor_pair(train_data, "train_data")
-    if validation_data is not None and not callable(validation_data):
-        _check_tensor_pair(validation_data, "validation_data")
-
-    previous_deterministic = torch.are_deterministic_algorithms_enabled()
-    previous_threads = torch.get_num_threads()
-    try:
-        torch.use_deterministic_algorithms(True)
-        if num_threads is not None:
-            torch.set_num_threads(num_threads)
-        torch.manual_seed(seed)
-        if not isinstance(model, nn.Module):
-            if not callable(model):
-                raise ValueError(f"model must be a torch.nn.Module or a function that builds one, got {model!r}")
-            model = model()
-            if not isinstance(model, nn.Module):
-                raise ValueError(f"the model factory returned {type(model).__name__}, not a torch.nn.Module")
+    epochs, batch_size, lr = _check_arguments(epochs, batch_size, lr, num_threads, train_data, validation_data)
+    with _reproducible_torch(seed, num_threads):
+        model = _build(model)
         opt = _make_optimizer(optimizer, model.parameters(), lr, dict(optimizer_options or {}))
         generator = torch.Generator().manual_seed(seed)
         result = TrainingResult(model=model)
         show = _progress_wanted(progress)
-
         for epoch in range(epochs):
-            model.train()
-            total, count = 0.0, 0
-            for inputs, target in _epoch_batches(train_data, batch_size, generator, shuffle, "train_data"):
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(*inputs), target)
-                if not torch.isfinite(loss):
-                    raise ValueError(f"the loss became {loss.item()} at epoch {epoch + 1}: lower lr (now {lr})")
-                loss.backward()
-                if clip_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-                opt.step()
-                value = loss.item()
-                size = int(target.shape[0])
-                result.step_loss.append(value)
-                total += value * size
-                count += size
-            if count == 0:
-                raise ValueError("train_data produced no batches")
-            result.train_loss.append(total / count)
+            batches = _epoch_batches(train_data, batch_size, generator, shuffle, "train_data")
+            result.train_loss.append(_train_one_epoch(model, loss_fn, batches, opt, clip_grad_norm, result.step_loss,
+                                                      epoch=epoch, lr=lr))
             if validation_data is not None:
                 result.validation_loss.append(evaluate_loss(model, loss_fn, validation_data, batch_size=batch_size))
             if show:
@@ -264,9 +226,71 @@ def train(
                 print(line, file=sys.stdout, flush=True)
         model.eval()
         return result
+
+
+def _check_arguments(epochs, batch_size, lr, num_threads, train_data, validation_data):
+    """Refuse bad arguments before any global torch setting is touched."""
+    epochs = _validation.positive_int(epochs, "epochs")
+    batch_size = _validation.positive_int(batch_size, "batch_size")
+    lr = _validation.positive_real(lr, "lr")
+    if num_threads is not None:
+        _validation.positive_int(num_threads, "num_threads")
+    if not callable(train_data):
+        _check_tensor_pair(train_data, "train_data")
+    if validation_data is not None and not callable(validation_data):
+        _check_tensor_pair(validation_data, "validation_data")
+    return epochs, batch_size, lr
+
+
+@contextlib.contextmanager
+def _reproducible_torch(seed, num_threads):
+    """Seed torch, make it deterministic and fix its thread count; restore the last two afterwards."""
+    previous_deterministic = torch.are_deterministic_algorithms_enabled()
+    previous_threads = torch.get_num_threads()
+    try:
+        torch.use_deterministic_algorithms(True)
+        if num_threads is not None:
+            torch.set_num_threads(num_threads)
+        torch.manual_seed(seed)
+        yield
     finally:
         torch.use_deterministic_algorithms(previous_deterministic)
         torch.set_num_threads(previous_threads)
+
+
+def _build(model):
+    """The model itself, or the one a zero-argument factory builds (after the seed is set)."""
+    if isinstance(model, nn.Module):
+        return model
+    if not callable(model):
+        raise ValueError(f"model must be a torch.nn.Module or a function that builds one, got {model!r}")
+    built = model()
+    if not isinstance(built, nn.Module):
+        raise ValueError(f"the model factory returned {type(built).__name__}, not a torch.nn.Module")
+    return built
+
+
+def _train_one_epoch(model, loss_fn, batches, opt, clip_grad_norm, step_loss, *, epoch, lr):
+    """One pass of optimizer steps; returns the epoch's mean loss (weighted by batch size)."""
+    model.train()
+    total, count = 0.0, 0
+    for inputs, target in batches:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(*inputs), target)
+        if not torch.isfinite(loss):
+            raise ValueError(f"the loss became {loss.item()} at epoch {epoch + 1}: lower lr (now {lr})")
+        loss.backward()
+        if clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+        opt.step()
+        value = loss.item()
+        size = int(target.shape[0])
+        step_loss.append(value)
+        total += value * size
+        count += size
+    if count == 0:
+        raise ValueError("train_data produced no batches")
+    return total / count
 
 
 @torch.no_grad()
@@ -301,8 +325,7 @@ def predict(model: nn.Module, inputs, *, batch_size: int = 1024) -> torch.Tensor
     inputs = _as_tuple(inputs)
     if not all(isinstance(t, torch.Tensor) for t in inputs):
         raise ValueError(f"inputs must be a tensor or a tuple of tensors, got {type(inputs[0]).__name__}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = _validation.positive_int(batch_size, "batch_size")
     was_training = model.training
     model.eval()
     try:

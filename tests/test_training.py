@@ -1,5 +1,6 @@
 """The shared training loop: it learns, it is bitwise reproducible, it restores global state."""
 
+import numpy as np
 import pytest
 
 import torch
@@ -149,3 +150,12 @@ def test_accuracy_matches_a_manual_count_and_checks_shapes():
     assert accuracy(logits, target) == 0.75
     with pytest.raises(ValueError, match="shape"):
         accuracy(logits, target[:2])
+
+
+def test_numbers_are_checked_by_the_shared_rules():
+    x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
+    result = train(lambda: torch.nn.Linear(4, 3), torch.nn.functional.cross_entropy, (x, y), epochs=np.int64(1),
+                   lr=np.float32(0.01), batch_size=4)
+    assert result.epochs == 1
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got True"):
+        train(lambda: torch.nn.Linear(4, 3), torch.nn.functional.cross_entropy, (x, y), epochs=True)

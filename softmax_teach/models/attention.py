@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from softmax_teach import _validation
+
 from softmax_teach.numerics import entropy, softmax
 
 __all__ = [
@@ -50,11 +52,6 @@ class AttentionOutput(NamedTuple):
 
 # --------------------------------------------------------------------------- checks
 
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _check_qkv(q, k, v=None):
@@ -109,8 +106,8 @@ def causal_mask(n_queries, n_keys=None, *, device=None):
             [1, 1, 0],
             [1, 1, 1]], dtype=torch.int32)
     """
-    n_queries = _positive_int(n_queries, "n_queries")
-    n_keys = n_queries if n_keys is None else _positive_int(n_keys, "n_keys")
+    n_queries = _validation.positive_int(n_queries, "n_queries")
+    n_keys = n_queries if n_keys is None else _validation.positive_int(n_keys, "n_keys")
     return torch.ones(n_queries, n_keys, dtype=torch.bool, device=device).tril()
 
 
@@ -247,7 +244,7 @@ def tiled_attention(q, k, v, mask=None, *, causal=False, scale=None, block_size=
         Equal to :func:`scaled_dot_product_attention` up to rounding; zeros for a fully masked row.
     """
     _check_qkv(q, k, v)
-    block_size = _positive_int(block_size, "block_size")
+    block_size = _validation.positive_int(block_size, "block_size")
     scale = _scale_for(q, scale)
     n_queries, n_keys = q.shape[-2], k.shape[-2]
     batch_shape = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
@@ -303,9 +300,9 @@ def attention_entropy(dimensions, *, n_keys=32, n_queries=256, scaled=True, seed
     -------
     numpy.ndarray of float64, one mean entropy per dimension.
     """
-    n_keys = _positive_int(n_keys, "n_keys")
-    n_queries = _positive_int(n_queries, "n_queries")
-    dims = [_positive_int(d, "dimensions") for d in np.atleast_1d(dimensions).tolist()]
+    n_keys = _validation.positive_int(n_keys, "n_keys")
+    n_queries = _validation.positive_int(n_queries, "n_queries")
+    dims = [_validation.positive_int(d, "dimensions") for d in np.atleast_1d(dimensions).tolist()]
     generator = np.random.default_rng(seed)
     result = []
     for d in dims:
@@ -342,7 +339,7 @@ class AdditiveAttention(nn.Module):
 
     def __init__(self, hidden_size: int):
         super().__init__()
-        self.hidden_size = _positive_int(hidden_size, "hidden_size")
+        self.hidden_size = _validation.positive_int(hidden_size, "hidden_size")
         self.attention = nn.Linear(hidden_size * 2, hidden_size)
         self.v = nn.Linear(hidden_size, 1, bias=False)
 

@@ -17,13 +17,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from softmax_teach import _validation
+
 __all__ = ["SimpleNet", "DigitsCNN", "SentimentClassifier", "masked_mean"]
 
-
-def _positive_int(value, name):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 class _ProbabilitiesMixin:
@@ -62,12 +59,12 @@ class SimpleNet(_ProbabilitiesMixin, nn.Module):
 
     def __init__(self, input_size: int, num_classes: int, hidden_size: int | None = None):
         super().__init__()
-        _positive_int(input_size, "input_size")
-        _positive_int(num_classes, "num_classes")
+        _validation.positive_int(input_size, "input_size")
+        _validation.positive_int(num_classes, "num_classes")
         if hidden_size is None:
             self.layers = nn.Linear(input_size, num_classes)
         else:
-            _positive_int(hidden_size, "hidden_size")
+            _validation.positive_int(hidden_size, "hidden_size")
             self.layers = nn.Sequential(
                 nn.Linear(input_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, num_classes)
             )
@@ -96,7 +93,7 @@ class DigitsCNN(_ProbabilitiesMixin, nn.Module):
 
     def __init__(self, num_classes: int = 10, dropout: float = 0.0):
         super().__init__()
-        _positive_int(num_classes, "num_classes")
+        _validation.positive_int(num_classes, "num_classes")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.features = nn.Sequential(
@@ -182,9 +179,9 @@ class SentimentClassifier(_ProbabilitiesMixin, nn.Module):
         dropout: float = 0.0,
     ):
         super().__init__()
-        _positive_int(vocab_size, "vocab_size")
-        _positive_int(embedding_dim, "embedding_dim")
-        _positive_int(num_classes, "num_classes")
+        _validation.positive_int(vocab_size, "vocab_size")
+        _validation.positive_int(embedding_dim, "embedding_dim")
+        _validation.positive_int(num_classes, "num_classes")
         if not isinstance(padding_idx, int) or not 0 <= padding_idx < vocab_size:
             raise ValueError(f"padding_idx must be an index in [0, {vocab_size}), got {padding_idx!r}")
         if not 0.0 <= dropout < 1.0:
@@ -195,7 +192,7 @@ class SentimentClassifier(_ProbabilitiesMixin, nn.Module):
         if hidden_dim is None:
             self.head = nn.Linear(embedding_dim, num_classes)
         else:
-            _positive_int(hidden_dim, "hidden_dim")
+            _validation.positive_int(hidden_dim, "hidden_dim")
             self.head = nn.Sequential(nn.Linear(embedding_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, num_classes))
 
     def pool(self, tokens: torch.Tensor) -> torch.Tensor:

@@ -22,6 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from softmax_teach import _validation
+
 from softmax_teach.numerics import sample
 
 __all__ = [
@@ -37,11 +39,6 @@ __all__ = [
     "unigram_log_probabilities",
 ]
 
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class CharLM(nn.Module):
@@ -68,10 +65,10 @@ class CharLM(nn.Module):
 
     def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_dim: int = 128, num_layers: int = 1):
         super().__init__()
-        self.vocab_size = _positive_int(vocab_size, "vocab_size")
-        _positive_int(embedding_dim, "embedding_dim")
-        _positive_int(hidden_dim, "hidden_dim")
-        _positive_int(num_layers, "num_layers")
+        self.vocab_size = _validation.positive_int(vocab_size, "vocab_size")
+        _validation.positive_int(embedding_dim, "embedding_dim")
+        _validation.positive_int(hidden_dim, "hidden_dim")
+        _validation.positive_int(num_layers, "num_layers")
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         self.rnn = nn.GRU(embedding_dim, hidden_dim, num_layers=num_layers, batch_first=True)
         self.fc = nn.Linear(hidden_dim, vocab_size)
@@ -119,9 +116,9 @@ def random_window_batches(ids, length: int, batch_size: int, batches_per_epoch: 
     characters at random starts (with the loop's seeded ``torch.Generator``, so reproducibly);
     the target is each window shifted by one character.
     """
-    length = _positive_int(length, "length")
-    batch_size = _positive_int(batch_size, "batch_size")
-    batches_per_epoch = _positive_int(batches_per_epoch, "batches_per_epoch")
+    length = _validation.positive_int(length, "length")
+    batch_size = _validation.positive_int(batch_size, "batch_size")
+    batches_per_epoch = _validation.positive_int(batches_per_epoch, "batches_per_epoch")
     ids = torch.as_tensor(np.asarray(ids), dtype=torch.long)
     if ids.dim() != 1 or ids.numel() < length + 1:
         raise ValueError(f"ids must be 1-D with more than length = {length} characters, got shape {tuple(ids.shape)}")
@@ -244,7 +241,7 @@ def unigram_log_probabilities(train_ids, vocab_size: int, *, smoothing: float = 
     every previous character. Smoothing keeps a character unseen in training from getting
     probability 0 (and the perplexity from being infinite).
     """
-    vocab_size = _positive_int(vocab_size, "vocab_size")
+    vocab_size = _validation.positive_int(vocab_size, "vocab_size")
     if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) or not (
         math.isfinite(smoothing) and smoothing >= 0
     ):
