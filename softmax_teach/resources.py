@@ -164,9 +164,10 @@ READING_LIST = (
         note=(
             "A softmax with temperature over Gumbel-perturbed logits gives differentiable "
             "approximate samples of a categorical variable; as the temperature goes to 0 they "
-            "become one-hot. Temperature from notebook 10, used for learning."
+            "become one-hot. The temperature of notebook 10, used for learning; notebook 15 "
+            "draws such samples (softmax_teach.relatives.gumbel_softmax)."
         ),
-        lessons=(10, 14),
+        lessons=(15,),
         arxiv_id="1611.01144",
     ),
     Reference(
@@ -177,9 +178,10 @@ READING_LIST = (
         note=(
             "Sparsemax: the Euclidean projection onto the probability simplex, which, unlike "
             "softmax, can give exactly zero probability; its Jacobian and loss, compared with "
-            "softmax's."
+            "softmax's. Notebook 15 computes it and sets it beside softmax "
+            "(softmax_teach.relatives.sparsemax)."
         ),
-        lessons=(2, 13),
+        lessons=(15,),
         arxiv_id="1602.02068",
     ),
     Reference(
@@ -273,7 +275,8 @@ LESSONS = (
     Lesson(14, "14_generative_models.ipynb", "Generative models",
            "a character language model; sampling, temperature and perplexity"),
     Lesson(15, "15_resources.ipynb", "Resources",
-           "this reading list, the course map and a self-check quiz"),
+           "this reading list, the course map, two relatives of softmax (sparsemax and "
+           "the Gumbel-softmax) and a self-check quiz"),
 )
 
 #: The interactive Softmax Explorer (served by Voila).

@@ -27,6 +27,7 @@ import scipy.special
 
 from softmax_teach import numerics
 from softmax_teach.exercises import attention, bandits, basics, calculus, generation, losses, networks, quiz
+from softmax_teach.exercises import relatives as relatives_checks
 from softmax_teach.exercises import regression as regression_checks
 from softmax_teach.exercises import stability, temperature
 from softmax_teach.exercises.core import Feedback
@@ -509,6 +510,15 @@ def _registry():
                 f"{ANOTHER_INPUT}: each answer of the next question": shifted_quiz,
             },
         ),
+        relatives_checks.check_sparsemax: Entry(
+            relatives_checks.check_sparsemax,
+            __import__("softmax_teach.relatives", fromlist=["x"]).sparsemax,
+            {
+                "softmax": _softmax,
+                "a threshold from every score": lambda z: np.maximum(z - (z.sum() - 1) / len(z), 0),
+                f"{ANOTHER_INPUT}: always sparsemax([1.0, 0.8, 0.1])": _fixed([0.6, 0.4, 0.0]),
+            },
+        ),
     }
 
 
@@ -582,7 +592,7 @@ _CHECKS = [
     regression_checks.check_l2_for_C, regression_checks.check_weight_gradient, regression_checks.check_unpenalised_fit,
     attention.check_causal_weights, attention.check_merged_state, attention.check_entropy_level,
     generation.check_perplexity, generation.check_filtered_distribution, generation.check_char_lm_parameters,
-    quiz.check_quiz,
+    quiz.check_quiz, relatives_checks.check_sparsemax,
 ]
 
 

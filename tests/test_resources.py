@@ -193,6 +193,66 @@ def test_quiz_answers_agree_with_the_numbers():
     assert "Holtzman" in _correct_text(8) and "Holtzman" in " ".join(r.key for r in READING_LIST)
 
 
+def test_question_5_has_one_right_choice_and_log_probabilities_really_are_valid_input():
+    # Logits and log_softmax(logits) give CrossEntropyLoss the same loss and the same gradients, so
+    # the right choice names both; probabilities (a double softmax) do not.
+    torch = pytest.importorskip("torch")
+    question = next(q for q in QUESTIONS if q.number == 5)
+    assert "logits" in _correct_text(5) and "log_softmax" in _correct_text(5)
+    assert not any("log_softmax" in text or "log-prob" in text for key, text in question.choices.items() if key != question.answer)
+    torch.manual_seed(0)
+    inputs, target = torch.randn(16, 5), torch.randint(0, 3, (16,))
+    losses, gradients = {}, {}
+    for output in ("logits", "log_softmax", "softmax"):
+        layer = torch.nn.Linear(5, 3).double()
+        torch.manual_seed(1)
+        layer.reset_parameters()
+        z = layer(inputs.double())
+        z = {"logits": z, "log_softmax": torch.log_softmax(z, dim=1), "softmax": torch.softmax(z, dim=1)}[output]
+        loss = torch.nn.CrossEntropyLoss()(z, target)
+        loss.backward()
+        losses[output], gradients[output] = loss.item(), layer.weight.grad.clone()
+    assert losses["log_softmax"] == pytest.approx(losses["logits"], rel=1e-12)
+    torch.testing.assert_close(gradients["log_softmax"], gradients["logits"], rtol=1e-10, atol=1e-12)
+    gap = (gradients["softmax"] - gradients["logits"]).norm() / gradients["logits"].norm()
+    assert abs(losses["softmax"] - losses["logits"]) > 1e-3 and gap > 0.3  # a double softmax is not the same
+
+
+def test_every_wrong_choice_is_explained_and_the_lessons_match_the_worked_solution():
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    solution = next("".join(c["source"]) for c in notebook["cells"]
+                    if c["cell_type"] == "markdown" and "check_quiz(my_answers)" in "".join(c["source"]))
+    for question in QUESTIONS:
+        assert set(question.why_not) == set(question.choices) - {question.answer}
+        line = re.search(rf"^{question.number}\. (.*(?:\n   .*)*)", solution, re.M).group(1)
+        assert sorted(re.findall(r"\b(\d\d)\b", line)) == sorted(f"{n:02d}" for n in question.lessons), line
+        for key, why in question.why_not.items():
+            message = check_answer(question.number, key).message
+            assert why in message and len(why) > 30, message
+            assert "Revisit notebook" in message
+    assert "Revisit notebooks 10 and 14." in check_answer(8, "a").message
+    with pytest.raises(ValueError, match="why_not"):
+        type(QUESTIONS[0])(9, "?", {"a": "x", "b": "y"}, "a", "because", {}, (1,))
+
+
+# Words that only a notebook teaching a reference's subject contains: the map must not send a
+# learner to a notebook that never mentions it.
+SUBJECT = {
+    "Vaswani": "attention", "Milakov": "online", "Dao": "flashattention", "Guo": "calibrat",
+    "Jang": "gumbel", "Martins": "sparsemax", "Holtzman": "top-p", "Hinton": "distill", "Sutton": "bandit",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUBJECT))
+def test_the_map_sends_each_reference_only_to_notebooks_that_teach_its_subject(name):
+    reference = next(r for r in READING_LIST if r.key.startswith(name))
+    for lesson in reference.lessons:
+        path = ROOT / "notebooks" / LESSONS[lesson - 1].filename
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        source = "\n".join("".join(c["source"]) for c in cells).lower()
+        assert SUBJECT[name] in source, f"{reference.key} is mapped to {path.name}, which never mentions {SUBJECT[name]!r}"
+
+
 def test_check_quiz_scores_names_the_unanswered_and_points_to_the_notebook():
     perfect = {q.number: q.answer.upper() + ")" for q in QUESTIONS}  # "B)" is accepted too
     assert check_quiz(perfect)
@@ -200,7 +260,8 @@ def test_check_quiz_scores_names_the_unanswered_and_points_to_the_notebook():
     assert not verdict
     assert verdict.message.startswith("1 of 8 right.")
     assert "Not answered yet: 3, 5, 6, 7, 8." in verdict.message
-    assert "Revisit notebook 01" in verdict.message and "Revisit notebook 07" in verdict.message
+    assert "Revisit notebooks 01 and 04" in verdict.message and "Revisit notebooks 02 and 07" in verdict.message
+    assert "adding a constant leaves every difference" in verdict.message  # the why, not only where
     assert "letters" in check_answer(1, "e").message
     with pytest.raises(ValueError, match="no question 9"):
         check_quiz({9: "a"})

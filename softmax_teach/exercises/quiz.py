@@ -1,7 +1,7 @@
 """The self-check quiz of notebook 15: multiple-choice questions on the whole course.
 
-:func:`check_quiz` marks a dict of answers and explains every wrong one, pointing at the notebook
-that teaches it; :func:`quiz_markdown` renders the questions. The right answers live here, not in
+:func:`check_quiz` marks a dict of answers and explains every wrong one in a line, pointing at the
+notebooks that teach it; :func:`quiz_markdown` renders the questions. The right answers live here, not in
 the notebook, so a learner can check without reading them.
 """
 
@@ -16,14 +16,25 @@ __all__ = ["Question", "QUESTIONS", "quiz_markdown", "check_answer", "check_quiz
 
 @dataclass(frozen=True)
 class Question:
-    """One multiple-choice question: its prompt, choices ``{"a": ...}``, answer and explanation."""
+    """One multiple-choice question.
+
+    ``choices`` maps letters to texts, ``answer`` is the right letter and ``explanation`` says why
+    it is right; ``why_not`` gives, for every other letter, one line on why that choice is wrong;
+    ``lessons`` are the notebooks that teach it.
+    """
 
     number: int
     prompt: str
     choices: dict
     answer: str
     explanation: str
-    lesson: int
+    why_not: dict
+    lessons: tuple
+
+    def __post_init__(self):
+        wrong = set(self.choices) - {self.answer}
+        if self.answer not in self.choices or set(self.why_not) != wrong:
+            raise ValueError(f"question {self.number}: why_not must explain exactly the wrong choices {sorted(wrong)}")
 
 
 QUESTIONS = (
@@ -33,7 +44,12 @@ QUESTIONS = (
         {"a": "tanh(x)", "b": "sigmoid(x)", "c": "x / (1 + |x|)", "d": "exp(x)"},
         "b",
         "exp(x) / (exp(x) + exp(0)) = 1 / (1 + exp(-x)), the logistic sigmoid: two-class softmax is the sigmoid.",
-        6,
+        {
+            "a": "tanh(x) lies in (-1, 1), so it cannot be a probability; it is 2 sigmoid(2x) - 1, a rescaled sigmoid.",
+            "c": "x / (1 + |x|) (the softsign) has the right S shape but no exponential; softmax divides exp(x) by exp(x) + exp(0).",
+            "d": "exp(x) is the numerator alone: without dividing by exp(x) + exp(0) it exceeds 1 for every x > 0.",
+        },
+        (6,),
     ),
     Question(
         2,
@@ -43,7 +59,15 @@ QUESTIONS = (
         "a",
         "exp(x + c) = exp(c) exp(x) and exp(c) cancels in the ratio; only a naive implementation without "
         "max-subtraction overflows (the probabilities themselves do not change).",
-        1,
+        {
+            "b": "adding a constant leaves every difference between the logits unchanged; dividing them by a large "
+                 "temperature, not shifting them, flattens the distribution.",
+            "c": "the gaps between the logits stay the same, so no probability moves; multiplying the logits "
+                 "(a temperature below 1) is what sharpens them.",
+            "d": "the probabilities are unchanged; only a naive exp without max-subtraction overflows "
+                 "(notebook 04), and a stable softmax subtracts the max first.",
+        },
+        (1, 4),
     ),
     Question(
         3,
@@ -53,7 +77,12 @@ QUESTIONS = (
         "b",
         "Dividing by a tiny T magnifies the gaps between logits, so all the mass goes to the largest; "
         "T → ∞ gives the uniform distribution instead.",
-        10,
+        {
+            "a": "that is the other limit, T → ∞: dividing by a huge T shrinks every gap between the logits to 0.",
+            "c": "softmax always returns probabilities that sum to 1, never the logits, whatever T is.",
+            "d": "the probabilities always sum to 1, so they cannot all tend to 0; the largest logit's tends to 1.",
+        },
+        (10,),
     ),
     Question(
         4,
@@ -61,16 +90,31 @@ QUESTIONS = (
         {"a": "y - p", "b": "p(1 - p)", "c": "p - y", "d": "-log p"},
         "c",
         "p - y: the log in the loss cancels the exp in softmax. Gradient descent subtracts it, raising the true class's logit.",
-        7,
+        {
+            "a": "the sign is flipped: y - p is minus the gradient, the direction gradient descent moves the logits in.",
+            "b": "p(1 - p) is the diagonal of the softmax Jacobian, d p_i / d z_i, not the gradient of the loss.",
+            "d": "-log p of the true class is the loss itself, not its derivative.",
+        },
+        (2, 7),
     ),
     Question(
         5,
-        "What should a PyTorch classifier's `forward` return when you train it with `nn.CrossEntropyLoss`?",
-        {"a": "softmax probabilities", "b": "log-probabilities from log_softmax",
-         "c": "logits (raw scores)", "d": "the arg-max class"},
+        "What may a PyTorch classifier's `forward` return when you train it with `nn.CrossEntropyLoss`?",
+        {"a": "softmax probabilities", "b": "the arg-max class index",
+         "c": "logits, or log-probabilities from log_softmax: both give the same loss and gradients",
+         "d": "a sigmoid of each logit"},
         "c",
-        "CrossEntropyLoss applies log_softmax itself; feeding it probabilities applies softmax twice and trains slowly and badly.",
-        5,
+        "CrossEntropyLoss applies log_softmax itself. Logits are the usual choice, and log-probabilities work "
+        "as well: log_softmax(z) = z - logsumexp(z) differs from z by one constant per row, and softmax is "
+        "shift-invariant, so log_softmax(log_softmax(z)) = log_softmax(z): log p are valid logits.",
+        {
+            "a": "the loss applies its own softmax, so probabilities get a second one: the loss can never fall "
+                 "below log(1 + (C - 1)/e) and the model trains slowly and badly (notebook 05).",
+            "b": "a class index is not one score per class, and the arg-max has no gradient, so nothing could learn.",
+            "d": "independent sigmoids are for multi-label problems (notebook 06); the loss would apply its softmax "
+                 "to numbers squashed into (0, 1), a double squashing like the double softmax.",
+        },
+        (5, 7),
     ),
     Question(
         6,
@@ -79,7 +123,13 @@ QUESTIONS = (
          "c": "nothing once the Q-values are known", "d": "makes the rewards larger"},
         "a",
         "A higher T flattens softmax(Q / T); too high wastes pulls on bad arms, too low gets stuck on an early favourite.",
-        11,
+        {
+            "b": "that is lowering the temperature: as T → 0, softmax(Q / T) puts all the mass on the best estimate.",
+            "c": "T divides the Q-values inside the softmax, so it changes the policy whatever the Q-values are.",
+            "d": "the temperature shapes which arm is pulled, not what the arms pay; it changes rewards only "
+                 "through the arms it chooses.",
+        },
+        (11,),
     ),
     Question(
         7,
@@ -89,7 +139,12 @@ QUESTIONS = (
         "b",
         "Dot products of d-dimensional random vectors have variance about d; without the scaling, softmax becomes "
         "nearly one-hot and its gradients vanish.",
-        13,
+        {
+            "a": "the softmax makes the weights sum to 1 whatever the scale of the scores; √d changes how peaked they are.",
+            "c": "dividing by a number saves no memory; not storing the n-by-n weights (tiling, FlashAttention) does.",
+            "d": "causality comes from a mask, -inf above the diagonal, not from scaling the scores.",
+        },
+        (13,),
     ),
     Question(
         8,
@@ -101,9 +156,19 @@ QUESTIONS = (
         "b",
         "Holtzman et al. sample from the smallest set of tokens whose probability reaches p; the others are "
         "the Transformer, distillation at high temperature, and temperature scaling for calibration.",
-        15,
+        {
+            "a": "Vaswani et al. introduced the Transformer and scaled dot-product attention, not a sampling method.",
+            "c": "Hinton et al. train a small model on a large one's softmax at a high temperature (distillation).",
+            "d": "Guo et al. fit one temperature on held-out data to calibrate a classifier's probabilities.",
+        },
+        (10, 14),
     ),
 )
+
+
+def _notebooks(lessons):
+    names = [f"{n:02d}" for n in lessons]
+    return f"notebook {names[0]}" if len(names) == 1 else f"notebooks {', '.join(names[:-1])} and {names[-1]}"
 
 
 def quiz_markdown():
@@ -142,7 +207,8 @@ def check_answer(number, answer):
         return Feedback(True, f"Question {number}: {question.explanation}")
     return Feedback(
         False,
-        f"Question {number}: '{question.choices[choice]}' is not it. Revisit notebook {question.lesson:02d}.",
+        f"Question {number}: '{question.choices[choice]}' is not it: {question.why_not[choice]} "
+        f"Revisit {_notebooks(question.lessons)}.",
     )
 
 
@@ -153,7 +219,7 @@ def check_quiz(answers):
     -------
     Feedback
         Passed when every question is answered correctly; the message gives the score, names the
-        unanswered questions and, for each wrong answer, the notebook to revisit.
+        unanswered questions and, for each wrong answer, why it is wrong and the notebooks to revisit.
 
     Examples
     --------
