@@ -67,7 +67,8 @@ class Derivation:
         ``lhs - rhs`` simplified (``cancel``, then ``simplify``) for each compared entry (all
         ``0`` when ``verified``).
     method : str
-        How sympy checked the claim, in words.
+        How sympy checked the claim, in words, as it reads when the check succeeds ("lhs - rhs
+        simplifies to 0"). :attr:`outcome` says what really happened.
     """
 
     title: str
@@ -78,9 +79,26 @@ class Derivation:
     residuals: tuple = field(repr=False)
     method: str = field(repr=False)
 
+    @property
+    def outcome(self) -> str:
+        """What sympy's check found, in words: the method when it succeeded, else what failed.
+
+        A residual that ``simplify`` did not reduce to 0 does not prove the claim false: sympy's
+        simplification is a heuristic, and zero-equivalence is undecidable in general. Only a
+        counter-example (a point where the two sides differ) proves that.
+        """
+        if self.verified:
+            return self.method
+        failed = sum(1 for r in self.residuals if r != 0)
+        entries = f"{failed} of {len(self.residuals)} entr{'y' if len(self.residuals) == 1 else 'ies'}"
+        if self.method == _LIMIT:
+            return f"sympy's limit differs from the claim in {entries}"
+        return (f"lhs - rhs did not simplify to 0 in {entries}, which alone does not prove the claim "
+                f"false; a point where the sides differ would")
+
     def __repr__(self) -> str:
         verdict = "verified by sympy" if self.verified else "NOT verified by sympy"
-        return f"<Derivation {self.title!r}: {verdict} ({self.method})>"
+        return f"<Derivation {self.title!r}: {verdict} ({self.outcome})>"
 
     def _latex_with_verdict(self) -> str:
         verdict = r"\checkmark\ \text{verified by sympy}" if self.verified else r"\times\ \text{not verified}"
@@ -221,6 +239,7 @@ def _all_zero(residuals):
 
 
 _SIMPLIFY = "lhs - rhs simplifies to 0"
+_LIMIT = "sympy limit equals the claim"
 
 
 def prove_identity(lhs, rhs, *, title="identity", symbols=None, latex=None):
@@ -489,7 +508,7 @@ def temperature_limits(logits=(2.0, 1.0, 0.1)):
         symbols=(temperature,),
         verified=_all_zero(residuals),
         residuals=residuals,
-        method="sympy limit equals the claim",
+        method=_LIMIT,
     )
 
 

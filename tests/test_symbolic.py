@@ -62,6 +62,15 @@ def test_a_false_claim_is_rejected_with_nonzero_residuals():
     assert any(r != 0 for r in verdict.residuals)
     assert "NOT verified" in repr(verdict)
     assert r"\times" in verdict._repr_latex_()
+    # What happened, not the method's success sentence (issue 10): a failed simplify proves nothing false.
+    assert "simplifies to 0" not in repr(verdict)
+    assert "did not simplify to 0 in 9 of 9 entries" in repr(verdict)
+    assert "does not prove the claim false" in repr(verdict)
+
+
+def test_a_verified_derivation_reports_its_method():
+    assert symbolic.shift_invariance(3).outcome == "lhs - rhs simplifies to 0"
+    assert symbolic.temperature_limits().outcome == "sympy limit equals the claim"
 
 
 def test_a_false_limit_claim_is_rejected():
