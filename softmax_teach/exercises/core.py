@@ -25,7 +25,7 @@ class Feedback:
         return ("✅ **Correct:** " if self.passed else "❌ **Not yet:** ") + self.message
 
 
-def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, hints=()):
+def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, decimals=None, hints=()):
     """Compare an array answer with the expected one and say where and how it differs.
 
     Parameters
@@ -36,6 +36,10 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, h
         How to name the answer in the message ("your softmax of x").
     rtol, atol : float
         Tolerances as in ``numpy.allclose``.
+    decimals : int, optional
+        The precision the exercise states: an answer whose every entry is right to this many
+        decimal places (see :func:`within_decimals`) passes too. An answer right only to fewer
+        decimals, that no hint explains, is told so.
     hints : sequence of (callable, str)
         Diagnoses tried in order when the answer is wrong: ``predicate(answer_array)`` returning
         True selects its message (e.g. "the rows do not sum to 1: did you forget axis=-1?").
@@ -53,18 +57,53 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, h
         return Feedback(False, f"{what} has shape {got.shape}, expected {want.shape}.")
     with np.errstate(invalid="ignore"):
         close = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+        if decimals is not None:
+            close |= np.isfinite(got) & (np.abs(got - want) <= _half_unit(decimals) + 1e-12 * np.abs(want))
     if close.all():
         return Feedback(True, f"{what} matches the expected values.")
     for predicate, hint in hints:
         if predicate(got):
             return Feedback(False, hint)
+    coarse = _rounded_to(got, want, decimals)
+    if coarse is not None:
+        return Feedback(False, f"{what} is right only to {coarse} decimal{'s' if coarse != 1 else ''}; "
+                        f"the exercise wants {decimals}. Compute the values instead of typing rounded ones.")
     index = tuple(int(i) for i in np.argwhere(~close)[0])
     where = f" at index {index}" if got.ndim else ""
     return Feedback(
         False,
-        f"{what} differs{where}: got {got[index]:.6g}, expected {want[index]:.6g} "
+        f"{what} differs{where}: got {got[index]:.6g}, {_direction(got[index], want[index])} "
         f"({int((~close).sum())} of {close.size} values differ).",
     )
+
+
+def _half_unit(decimals):
+    return 0.5 * 10.0 ** (-decimals) * (1 + 1e-9)
+
+
+def _rounded_to(got, want, decimals):
+    """The most decimals (1 to ``decimals - 1``) that every entry of ``got`` is right to, or None."""
+    if decimals is None:
+        return None
+    with np.errstate(invalid="ignore"):
+        error = np.abs(np.asarray(got, dtype=float) - np.asarray(want, dtype=float))
+        if not np.isfinite(error).all():
+            return None
+        for places in range(decimals - 1, 0, -1):
+            if (error <= _half_unit(places) + 1e-12 * np.abs(want)).all():
+                return places
+    return None
+
+
+def _direction(got, want):
+    """A hint that says which way an answer is off, without giving the expected value away."""
+    if not np.isfinite(got):
+        return "which is not a finite number"
+    if np.sign(got) != np.sign(want) and want != 0:
+        return "which has the wrong sign"
+    off = abs(got - want) / abs(want) if want else abs(got)
+    size = "a little " if off < 0.05 else ""
+    return f"which is {size}too {'low' if got < want else 'high'}"
 
 
 def as_number(answer):
@@ -134,4 +173,8 @@ def check_value(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
     for predicate, hint in hints:
         if predicate(got):
             return Feedback(False, hint)
-    return Feedback(False, f"{what} is {got:.6g}, expected {float(expected):.6g}.")
+    coarse = _rounded_to(got, float(expected), decimals)
+    if coarse is not None:
+        return Feedback(False, f"{what} is {got:.6g}: right only to {coarse} decimal{'s' if coarse != 1 else ''}, and the "
+                        f"exercise wants {decimals}.")
+    return Feedback(False, f"{what} is {got:.6g}, {_direction(got, float(expected))}.")
