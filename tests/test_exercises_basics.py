@@ -235,3 +235,44 @@ def test_column_mistakes_are_named(answer, expected_phrase):
 def test_column_probabilities_needs_a_matrix():
     with pytest.raises(ValueError, match="scores"):
         check_column_probabilities(np.zeros(3), scores=np.zeros(3))
+
+
+# --------------------------------------------------------------------------- two slips, named (issue 10)
+
+
+def keepdims_in_neither(x):  # the most common mistake: keepdims left out of the max and the sum
+    exponentials = np.exp(x - np.max(x, axis=-1))
+    return exponentials / exponentials.sum(axis=-1)
+
+
+def no_max_and_sum_without_keepdims(x):
+    exponentials = np.exp(x)
+    return exponentials / exponentials.sum(axis=-1)
+
+
+def row_max_whole_sum(x):
+    exponentials = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return exponentials / exponentials.sum()
+
+
+def reduces_axis_1(x):
+    exponentials = np.exp(x - np.max(x, axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    ("function", "expected_phrases"),
+    [
+        (keepdims_in_neither, ["keepdims=True in both the max and the sum"]),
+        (no_max_and_sum_without_keepdims, ["two mistakes at once", ".sum(axis=-1) without keepdims=True",
+                                           "did not subtract the max"]),
+        (row_max_whole_sum, ["divided by the sum of the whole matrix"]),
+        (reduces_axis_1, ["AxisError", "axis=-1 works for one vector and for a batch"]),
+    ],
+)
+def test_check_softmax_names_the_slips_it_sees(function, expected_phrases):
+    feedback = check_softmax(function)
+    assert not feedback.passed
+    assert "differs at index" not in feedback.message
+    for phrase in expected_phrases:
+        assert phrase in feedback.message, feedback.message

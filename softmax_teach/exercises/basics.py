@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from softmax_teach.exercises.core import Feedback, as_number, check_array
-from softmax_teach.exercises.functions import Case, check_function
+from softmax_teach.exercises.functions import Case, call_learner_function, check_function
 from softmax_teach.numerics import softmax
 
 __all__ = [
@@ -180,50 +180,132 @@ def _shifted_exp(x):
     return np.exp(x - x.max(axis=-1, keepdims=True))
 
 
-def _softmax_mistakes(x):
-    """What the usual wrong softmax implementations return for ``x`` (rows on the last axis)."""
+# A wrong softmax is usually the right one with one or two parts changed: how the max is
+# subtracted (``_SHIFTS``) and what the exponentials are divided by (``_NORMS``). Every combination
+# is computed for each test input; the one that agrees with the learner's function on the most
+# inputs names the mistake, and a combination with two faults names both.
+_SHIFTS = {
+    "row": lambda x: x - x.max(axis=-1, keepdims=True),
+    "row without keepdims": lambda x: x - x.max(axis=-1),
+    "whole": lambda x: x - x.max(),
+    "column": lambda x: x - x.max(axis=0, keepdims=True),
+    "none": lambda x: x,
+}
+_NORMS = {
+    "row": lambda e: e / e.sum(axis=-1, keepdims=True),
+    "row without keepdims": lambda e: e / e.sum(axis=-1),
+    "whole": lambda e: e / e.sum(),
+    "column": lambda e: e / e.sum(axis=0, keepdims=True),
+    "none": lambda e: e,
+}
+_KEEPDIMS_MAX = (
+    "you subtracted x.max(axis=-1) without keepdims=True: on a square batch the row maxima were "
+    "subtracted from the columns. Keep the axis: x.max(axis=-1, keepdims=True)."
+)
+_KEEPDIMS_SUM = (
+    "you divided by .sum(axis=-1) without keepdims=True: on a square batch column j was divided by "
+    "the sum of row j. Keep the axis: .sum(axis=-1, keepdims=True)."
+)
+_KEEPDIMS_BOTH = (
+    "you left out keepdims=True in both the max and the sum. x.max(axis=-1) and .sum(axis=-1) have "
+    "shape (rows,), which numpy lines up with the columns, not the rows: on a square batch nothing "
+    "raises and every number is wrong (on a 2x3 batch it raises). Keep the axis in both: "
+    "x.max(axis=-1, keepdims=True) and .sum(axis=-1, keepdims=True)."
+)
+_WHOLE_MATRIX = (
+    "you normalised the whole matrix: all the numbers together sum to 1, but each row should. Use "
+    "x.max(axis=-1, keepdims=True) and .sum(axis=-1, keepdims=True)."
+)
+_WHOLE_MAX = (
+    "you subtracted the max of the whole matrix: a row far below it underflows to exp = 0 "
+    "everywhere and 0/0 = nan. Subtract each row's own max: x.max(axis=-1, keepdims=True)."
+)
+_WHOLE_SUM = (
+    "you divided by the sum of the whole matrix: all the numbers together sum to 1, but each row "
+    "should. Divide by .sum(axis=-1, keepdims=True)."
+)
+_AXIS_0 = (
+    "each column sums to 1 instead of each row: you used axis=0. The classes are on the last axis, "
+    "so reduce with axis=-1 (and keepdims=True)."
+)
+_COLUMN_MAX = (
+    "you subtracted each column's max (axis=0): that shifts the scores of a row by different "
+    "amounts, which changes the softmax. Subtract each row's max: x.max(axis=-1, keepdims=True)."
+)
+_COLUMN_SUM = (
+    "you divided by each column's sum (axis=0): each row should sum to 1. Divide by "
+    ".sum(axis=-1, keepdims=True)."
+)
+_NO_MAX_TOO = (
+    "you did not subtract the max: exp overflows for large scores such as [1000, 2000, 3000] "
+    "(inf / inf = nan). Subtract each row's max: x.max(axis=-1, keepdims=True)."
+)
+
+
+def _faults(shift, norm):
+    """The sentences that name what the combination (shift, norm) gets wrong, one per mistake."""
+    if norm == "none":
+        undivided = "exp(x)" if shift == "none" else "exp(x - max)"
+        first = [f"you returned {undivided} without dividing by the sum: the values do not sum to 1."]
+        return first + ([_KEEPDIMS_MAX] if shift == "row without keepdims" else [_COLUMN_MAX] if shift == "column" else [])
+    if shift == "row without keepdims" and norm == "row without keepdims":
+        return [_KEEPDIMS_BOTH]
+    if norm == "whole" and shift in ("whole", "none"):
+        return [_WHOLE_MATRIX] + ([_NO_MAX_TOO] if shift == "none" else [])
+    if norm == "column" and shift in ("column", "whole", "none"):
+        return [_AXIS_0] + ([_NO_MAX_TOO] if shift == "none" else [])
+    by_shift = {"row": [], "row without keepdims": [_KEEPDIMS_MAX], "whole": [_WHOLE_MAX], "column": [_COLUMN_MAX],
+                "none": [_NO_MAX_TOO]}[shift]
+    by_norm = {"row": [], "row without keepdims": [_KEEPDIMS_SUM], "whole": [_WHOLE_SUM], "column": [_COLUMN_SUM]}[norm]
+    return by_norm + by_shift
+
+
+def _describe(faults):
+    if len(faults) == 1:
+        return faults[0]
+    first, second = (f[0].upper() + f[1:] for f in faults)
+    return f"two mistakes at once. First, {first[0].lower() + first[1:]} Second, {second[0].lower() + second[1:]}"
+
+
+def _variant(x, shift, norm):
+    """What the combination (shift, norm) returns for ``x``, or None when it raises."""
     with np.errstate(all="ignore"):
-        mistakes = [
-            (np.exp(x), "you returned exp(x) without dividing by the sum: the values do not sum to 1."),
-            (
-                _shifted_exp(x),
-                "you returned exp(x - max) without dividing by the sum: the values do not sum to 1.",
-            ),
-        ]
-        if x.ndim == 2:
-            mistakes += [
-                (
-                    softmax(x, axis=None),
-                    "you normalised the whole matrix: all the numbers together sum to 1, but each row "
-                    "should. Use x.max(axis=-1, keepdims=True) and .sum(axis=-1, keepdims=True).",
-                ),
-                (
-                    softmax(x, axis=0),
-                    "each column sums to 1 instead of each row: you used axis=0. The classes are on "
-                    "the last axis, so reduce with axis=-1 (and keepdims=True).",
-                ),
-                (
-                    _divided(np.exp(x - x.max()), -1),
-                    "you subtracted the max of the whole matrix: a row far below it underflows to "
-                    "exp = 0 everywhere and 0/0 = nan. Subtract each row's own max: "
-                    "x.max(axis=-1, keepdims=True).",
-                ),
-            ]
-        if x.ndim == 2 and x.shape[0] == x.shape[1]:
-            # Without keepdims a square batch broadcasts silently instead of raising.
-            mistakes += [
-                (
-                    _divided(np.exp(x - x.max(axis=-1)), -1),
-                    "you subtracted x.max(axis=-1) without keepdims=True: on a square batch the row "
-                    "maxima were subtracted from the columns. Keep the axis: x.max(axis=-1, keepdims=True).",
-                ),
-                (
-                    _shifted_exp(x) / _shifted_exp(x).sum(axis=-1),
-                    "you divided by .sum(axis=-1) without keepdims=True: on a square batch column j was "
-                    "divided by the sum of row j. Keep the axis: .sum(axis=-1, keepdims=True).",
-                ),
-            ]
-    return tuple(mistakes)
+        try:
+            return np.asarray(_NORMS[norm](np.exp(_SHIFTS[shift](x))), dtype=float)
+        except (ValueError, IndexError):  # e.g. broadcasting (2, 3) against (2,)
+            return None
+
+
+def _same_result(learner, variant):
+    if learner is None or variant is None:
+        return learner is None and variant is None
+    if learner.shape != variant.shape:
+        return False
+    with np.errstate(invalid="ignore"):
+        return bool(np.allclose(learner, variant, rtol=1e-6, atol=1e-12, equal_nan=True))
+
+
+def _ranked_variants(function, cases):
+    """Every wrong (shift, norm) combination, the one most like ``function`` across ``cases`` first.
+
+    Ties go to fewer faults. The pure "no max-subtraction" variant gets no message (None): the
+    generic check names it better, quoting the input and numpy's overflow warning.
+    """
+    learner = []
+    for case in cases:
+        call = call_learner_function(function, np.array(case.x, copy=True))
+        try:
+            learner.append(None if call.error is not None else np.asarray(call.result, dtype=float))
+        except (TypeError, ValueError):
+            learner.append(None)
+    ranked = []
+    for order, (shift, norm) in enumerate((s, n) for s in _SHIFTS for n in _NORMS):
+        if (shift, norm) == ("row", "row"):
+            continue
+        faults = [None] if (shift, norm) == ("none", "row") else _faults(shift, norm)
+        agreement = sum(_same_result(got, _variant(case.x, shift, norm)) for got, case in zip(learner, cases))
+        ranked.append((-agreement, len(faults), order, shift, norm, faults))
+    return [(shift, norm, None if faults == [None] else _describe(faults)) for *_, shift, norm, faults in sorted(ranked)]
 
 
 def _softmax_cases():
@@ -234,14 +316,31 @@ def _softmax_cases():
     large_batch = np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1002.0, -999.0]])
     far_apart = np.array([[0.0, 1.0, 2.0], [-800.0, -801.0, -799.0]])
     keepdims = "Reduce with keepdims=True so the (rows, 1) max and sum line up with the rows."
+    vector = ("The classes are on the last axis: axis=-1 works for one vector and for a batch alike "
+              "(a vector has no axis 1).")
     return (
-        Case("the slide's scores [2.0, 1.0, 0.1]", slide, _softmax_mistakes(slide)),
-        Case("a 3x3 batch", square, _softmax_mistakes(square), keepdims),
-        Case("a batch of 2 rows [[1, 2, 3], [1, 1, 1]]", batch, _softmax_mistakes(batch), keepdims),
-        Case("the large scores [1000, 2000, 3000]", large, _softmax_mistakes(large)),
-        Case("a batch of large scores [[1000, 1001, 999], [-1000, -1002, -999]]", large_batch, _softmax_mistakes(large_batch), keepdims),
-        Case("rows far apart [[0, 1, 2], [-800, -801, -799]]", far_apart, _softmax_mistakes(far_apart), keepdims),
+        Case("the slide's scores [2.0, 1.0, 0.1]", slide, (), vector),
+        Case("a 3x3 batch", square, (), keepdims),
+        Case("a batch of 2 rows [[1, 2, 3], [1, 1, 1]]", batch, (), keepdims),
+        Case("the large scores [1000, 2000, 3000]", large, (), vector),
+        Case("a batch of large scores [[1000, 1001, 999], [-1000, -1002, -999]]", large_batch, (), keepdims),
+        Case("rows far apart [[0, 1, 2], [-800, -801, -799]]", far_apart, (), keepdims),
     )
+
+
+def _with_mistakes(cases, ranked):
+    """The cases, each with what every ranked wrong variant returns for it (best guess first)."""
+    with_mistakes = []
+    for case in cases:
+        mistakes = []
+        for shift, norm, message in ranked:
+            result = _variant(case.x, shift, norm)
+            # A result that a better-ranked variant already gives is that variant's to name.
+            if result is not None and not any(_same_result(result, earlier) for earlier, _ in mistakes):
+                mistakes.append((result, message))
+        mistakes = tuple((result, message) for result, message in mistakes if message is not None)
+        with_mistakes.append(Case(case.description, case.x, mistakes, case.error_hint))
+    return tuple(with_mistakes)
 
 
 def check_softmax(function):
@@ -270,7 +369,10 @@ def check_softmax(function):
     >>> bool(check_softmax(softmax))
     True
     """
-    return check_function(function, _softmax_cases(), softmax, name="your softmax", nonfinite_hint=_NO_MAX_HINT)
+    cases = _softmax_cases()
+    if callable(function):
+        cases = _with_mistakes(cases, _ranked_variants(function, cases))
+    return check_function(function, cases, softmax, name="your softmax", nonfinite_hint=_NO_MAX_HINT)
 
 
 def check_column_probabilities(answer, scores=STUDENT_SCORES):
