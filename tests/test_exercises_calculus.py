@@ -139,3 +139,36 @@ def test_log_softmax_derivative_accepts_any_form_and_names_the_slips():
     assert "diagonal case" in check_log_softmax_derivative(1 - s[1], x).message
     assert "not the logits" in check_log_softmax_derivative(sp.Symbol("y"), x).message
     assert not check_log_softmax_derivative(sp.diff(sp.log(s[0]), x[2]), x)  # the derivative for x_3
+
+
+# --------------------------------------------------------------------------- precision and input forms (issue 10)
+
+
+def test_jacobian_rounded_to_the_stated_precision_passes_and_coarser_is_told_so():
+    s = torch_softmax(X)
+    jacobian = np.diag(s) - np.outer(s, s)
+    assert check_softmax_jacobian(jacobian.round(4), X)
+    for decimals in (3, 2):
+        verdict = check_softmax_jacobian(jacobian.round(decimals), X)
+        assert not verdict and f"right only to {decimals} decimals" in verdict.message, verdict.message
+        assert "sum to 0" not in verdict.message
+    flipped = check_softmax_jacobian(-jacobian.round(3), X)
+    assert not flipped and "sign flipped" in flipped.message
+
+
+def test_cross_entropy_gradient_takes_one_hot_targets():
+    logits = np.array([[2.0, 1.0, 0.1], [0.3, 3.0, 1.0]])
+    p, y = torch_softmax(logits), np.eye(3)[[0, 1]]
+    assert check_cross_entropy_gradient((p - y) / 2, logits, y)
+    assert "batch size 2" in check_cross_entropy_gradient(p - y, logits, y).message
+    with pytest.raises(ValueError, match="one-hot"):
+        check_cross_entropy_gradient(p - y, logits, np.full((2, 3), 0.5))
+
+
+def test_cross_entropy_gradient_names_two_slips_at_once():
+    logits = np.array([[2.0, 1.0, 0.1], [0.3, 3.0, 1.0]])
+    p, y = torch_softmax(logits), np.eye(3)[[0, 1]]
+    for answer, phrase in [(y - p, "sign is flipped"), (p, "forgot to subtract y")]:
+        verdict = check_cross_entropy_gradient(answer, logits, [0, 1])
+        assert not verdict and "two mistakes at once" in verdict.message and phrase in verdict.message
+        assert "batch size 2" in verdict.message

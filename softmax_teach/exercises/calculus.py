@@ -12,7 +12,12 @@ import numpy as np
 from softmax_teach.exercises.core import Feedback, check_array
 from softmax_teach.numerics import cross_entropy, softmax, softmax_jacobian
 
+#: The precision notebook 02's exercises state: every entry right to 4 decimals (what
+#: ``np.set_printoptions(precision=4)`` prints), so a printed and copied answer passes.
+DECIMALS = 4
+
 __all__ = [
+    "DECIMALS",
     "central_difference",
     "check_softmax_jacobian",
     "check_cross_entropy_gradient",
@@ -65,13 +70,23 @@ def _logits(x, name="x"):
     return array
 
 
+#: How close an answer must be to a known wrong one for its hint: rounded to 2 decimals still counts
+#: (the usual slips move entries by far more), so a slip typed from a rounded printout is named too.
+_SLIP_ATOL = 0.005
+
+
 def _same(expected):
-    """A predicate: is the answer (numerically) this other array?"""
+    """A predicate: is the answer this other array (up to rounding to 2 decimals)?"""
     expected = np.asarray(expected, dtype=float)
-    return lambda got: got.shape == expected.shape and np.allclose(got, expected, rtol=1e-6, atol=1e-9)
+    return lambda got: got.shape == expected.shape and np.allclose(got, expected, rtol=1e-6, atol=_SLIP_ATOL)
 
 
-def check_softmax_jacobian(answer, x):
+def _not_rounded(got, expected):
+    """True unless ``got`` is ``expected`` rounded (to 1 decimal or more): rounding is no slip of method."""
+    return not (got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol=0.05))
+
+
+def check_softmax_jacobian(answer, x, *, decimals=DECIMALS):
     """Check a Jacobian ``J[i, j] = d softmax(x)_i / d x_j`` at the logits ``x``.
 
     Parameters
@@ -80,6 +95,8 @@ def check_softmax_jacobian(answer, x):
         The learner's Jacobian.
     x : array_like, shape (n,)
         The logits it was computed at.
+    decimals : int, optional
+        The precision the exercise states: every entry right to this many decimals passes.
 
     Returns
     -------
@@ -98,14 +115,16 @@ def check_softmax_jacobian(answer, x):
         (_same(np.diag(s)), "you have only the delta_ij s_i part: subtract the outer product s_i s_j."),
         (_same(np.outer(s, 1 - s)), "s_i(1 - s_j) mixes the two cases: it is s_i(1 - s_i) on the diagonal "
          "and -s_i s_j off it, i.e. s_i(delta_ij - s_j)."),
-        (lambda got: got.shape == expected.shape and not np.allclose(got.sum(axis=1), 0, atol=1e-8),
+        # A rounded answer's rows miss 0 by the rounding: that is no mistake of method.
+        (lambda got: got.shape == expected.shape and _not_rounded(got, expected)
+         and not np.allclose(got.sum(axis=1), 0, atol=1e-8),
          "each row of the Jacobian must sum to 0: the probabilities always sum to 1, so they cannot all "
          "grow at once. Check the diagonal and the off-diagonal terms."),
     ]
-    return check_array(answer, expected, what="your Jacobian", hints=hints)
+    return check_array(answer, expected, what="your Jacobian", decimals=decimals, hints=hints)
 
 
-def check_cross_entropy_gradient(answer, logits, target):
+def check_cross_entropy_gradient(answer, logits, target, *, decimals=DECIMALS):
     """Check the gradient of the mean cross-entropy with respect to the logits.
 
     Parameters
@@ -115,8 +134,11 @@ def check_cross_entropy_gradient(answer, logits, target):
     logits : array_like, shape (n,) or (m, n)
         One sample or a batch of ``m`` samples (the loss is the mean over the batch, as in
         ``torch.nn.functional.cross_entropy``).
-    target : int or array_like of int
-        The true class of each sample.
+    target : int, array_like of int, or one-hot rows
+        The true class of each sample, or one-hot rows of the shape of ``logits`` (read as the
+        class of their 1).
+    decimals : int, optional
+        The precision the exercise states: every entry right to this many decimals passes.
 
     Returns
     -------
@@ -127,6 +149,12 @@ def check_cross_entropy_gradient(answer, logits, target):
         raise ValueError(f"logits must be finite, of shape (n,) or (m, n) with n >= 2, got shape {logits_array.shape}")
     batch = np.atleast_2d(logits_array)
     labels = np.atleast_1d(np.asarray(target))
+    if labels.shape == batch.shape or (labels.ndim == 1 and labels.shape == logits_array.shape and logits_array.ndim == 1):
+        # One-hot rows (a learner's natural `np.eye(3)[labels]`): the class of each row's 1.
+        rows = np.atleast_2d(labels).astype(float)
+        if not (np.isin(rows, (0.0, 1.0)).all() and (rows.sum(axis=-1) == 1).all()):
+            raise ValueError(f"target must be class indices or one-hot rows of the logits' shape, got {target!r}")
+        labels = rows.argmax(axis=-1)
     # cross_entropy validates the labels (integer, in range, one per sample) with a clear message.
     cross_entropy(batch, labels)
     p = softmax(batch)
@@ -147,18 +175,27 @@ def check_cross_entropy_gradient(answer, logits, target):
          "simplifies to p - y."),
     ]
     if m > 1:
-        hints.insert(0, (_same(reshape(p - y)), f"right direction, but the loss is the mean over {m} "
-                         f"samples: divide p - y by the batch size {m}."))
-    return check_array(answer, expected, what="your gradient", hints=hints)
+        mean = f"the loss is the mean over {m} samples: divide p - y by the batch size {m}"
+        hints.insert(0, (_same(reshape(p - y)), f"right direction, but {mean}."))
+        # Two slips at once: name both.
+        hints += [
+            (_same(reshape(y - p)), f"two mistakes at once: the sign is flipped (the gradient is p - y, not "
+             f"y - p), and {mean}."),
+            (_same(reshape(p)), f"two mistakes at once: you forgot to subtract y (the gradient is p - y), "
+             f"and {mean}."),
+        ]
+    return check_array(answer, expected, what="your gradient", decimals=decimals, hints=hints)
 
 
-def check_logsumexp_gradient(answer, x):
+def check_logsumexp_gradient(answer, x, *, decimals=DECIMALS):
     """Check the gradient of ``log(sum(exp(x)))`` with respect to ``x`` (it is ``softmax(x)``).
 
     Parameters
     ----------
     answer : array_like, shape (n,)
     x : array_like, shape (n,)
+    decimals : int, optional
+        The precision the exercise states: every entry right to this many decimals passes.
 
     Returns
     -------
@@ -172,11 +209,11 @@ def check_logsumexp_gradient(answer, x):
         (_same(np.log(expected)), "that is log-softmax; the gradient is softmax itself, e^{x_i} / Z."),
         (_same(np.full(x.shape, 1 / np.exp(x).sum())), "1/Z is only the outer derivative: multiply by "
          "the inner derivative e^{x_i}."),
-        (lambda got: got.shape == expected.shape and not np.isclose(got.sum(), 1.0),
+        (lambda got: got.shape == expected.shape and _not_rounded(got, expected) and not np.isclose(got.sum(), 1.0),
          "your values do not sum to 1, but the gradient of log-sum-exp is a probability vector "
          "(softmax), which does."),
     ]
-    return check_array(answer, expected, what="your gradient of log-sum-exp", hints=hints)
+    return check_array(answer, expected, what="your gradient of log-sum-exp", decimals=decimals, hints=hints)
 
 
 def check_log_softmax_derivative(answer, symbols, i=0, j=1):
