@@ -100,3 +100,51 @@ def test_smoothed_target():
     ]:
         with pytest.raises(ValueError, match=message):
             check_smoothed_target(expected, **kwargs)
+
+
+# --------------------------------------------------------------------------- precision and slips (issue 10)
+
+
+@pytest.mark.parametrize("answer", [0.8808, np.float64(0.8808), np.array(0.8808), np.float32(0.8808)])
+def test_sigmoid_of_2_to_the_stated_4_decimals_passes(answer):
+    assert check_two_class_probability(answer, [1.5, -0.5])
+
+
+def test_two_class_probability_asks_for_one_number_not_both():
+    both = torch.softmax(torch.tensor([1.5, -0.5], dtype=torch.float64), dim=0).numpy()
+    verdict = check_two_class_probability(both, [1.5, -0.5])
+    assert not verdict and "both probabilities" in verdict.message
+
+
+def test_multilabel_softmax_over_axis_0_is_named():
+    logits = np.array([[2.0, -1.0, 0.5], [-3.0, 0.0, 4.0]])
+    verdict = check_multilabel_probabilities(torch.softmax(torch.tensor(logits), dim=0).numpy(), logits)
+    assert not verdict and "axis 0" in verdict.message
+
+
+UNDERFLOWING = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.0, 800.0, 0.0, 0.0]])
+UNDERFLOWING_LABELS = np.array([1, 0, 0])  # the last true class has p = e^-800: 0 in float64
+
+
+def test_the_1e8_hack_and_log_of_softmax_fail_where_a_probability_underflows():
+    rows = np.arange(3)
+    right = torch.nn.functional.cross_entropy(torch.tensor(UNDERFLOWING), torch.tensor(UNDERFLOWING_LABELS)).item()
+    assert check_cross_entropy(right, UNDERFLOWING, UNDERFLOWING_LABELS)
+    assert check_cross_entropy(round(right, 4), UNDERFLOWING, UNDERFLOWING_LABELS)
+    with np.errstate(all="ignore"):
+        p = torch.softmax(torch.tensor(UNDERFLOWING), dim=-1).numpy()[rows, UNDERFLOWING_LABELS]
+        hacked = -np.log(p + 1e-8).mean()
+        naive = -np.log(p).mean()
+    verdict = check_cross_entropy(hacked, UNDERFLOWING, UNDERFLOWING_LABELS)
+    assert not verdict and "1e-8" in verdict.message and "18.42" in verdict.message
+    verdict = check_cross_entropy(naive, UNDERFLOWING, UNDERFLOWING_LABELS)
+    assert not verdict and "inf" in verdict.message and "underflowed" in verdict.message
+    verdict = check_cross_entropy(-np.log(p + 1e-8).sum(), UNDERFLOWING, UNDERFLOWING_LABELS)
+    assert not verdict and "two mistakes at once" in verdict.message and "1e-8" in verdict.message
+    assert "sum over the 3 samples" in verdict.message
+
+
+def test_a_wrong_loss_gets_a_direction_not_the_value():
+    right = torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(LABELS)).item()
+    verdict = check_cross_entropy(right + 1.0, LOGITS, LABELS)
+    assert not verdict and "too high" in verdict.message and f"{right:.4g}" not in verdict.message

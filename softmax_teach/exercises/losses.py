@@ -8,12 +8,17 @@ nats, label smoothing forgotten or spread over the wrong classes).
 
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import numpy as np
 
-from softmax_teach.exercises.core import check_array, check_value
-from softmax_teach.numerics import cross_entropy, sigmoid, softmax
+from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value
+from softmax_teach.numerics import cross_entropy, log_softmax, sigmoid, softmax
+
+#: The precision notebooks 06 and 07 ask for: every number right to 4 decimals (0.8808 for
+#: sigmoid(2), as notebook 02 prints it).
+DECIMALS = 4
 
 __all__ = [
     "check_two_class_probability",
@@ -24,8 +29,10 @@ __all__ = [
 
 
 def _close(expected):
+    """A predicate: is the answer this (wrong) value, even typed to 4 decimals?"""
     expected = np.asarray(expected, dtype=float)
-    return lambda got: np.shape(got) == expected.shape and np.allclose(got, expected, rtol=1e-6, atol=1e-9)
+    return lambda got: np.shape(got) == expected.shape and np.allclose(
+        got, expected, rtol=1e-6, atol=0.5 * 10.0**-DECIMALS * (1 + 1e-9), equal_nan=True)
 
 
 def _finite_logits(logits, name="logits", ndim=None):
@@ -39,15 +46,18 @@ def _finite_logits(logits, name="logits", ndim=None):
 # --------------------------------------------------------------------------- notebook 06
 
 
-def check_two_class_probability(answer, logits):
+def check_two_class_probability(answer, logits, *, decimals=DECIMALS):
     """Check ``P(class 0)`` for two logits ``[a, b]`` written with the sigmoid: ``sigmoid(a - b)``.
 
     Parameters
     ----------
-    answer : float
+    answer : float, numpy scalar or 0-d array
         The learner's probability of the first class.
     logits : array_like, shape (2,)
         ``[a, b]``.
+    decimals : int, optional
+        The precision the exercise states: an answer right to this many decimals passes (0.8808
+        for sigmoid(2)).
 
     Returns
     -------
@@ -64,13 +74,23 @@ def check_two_class_probability(answer, logits):
         (_close(sigmoid(a)), "you used only the first logit: the second one matters too, through the "
          "difference a - b (sigmoid(a) is softmax([a, 0]), i.e. it assumes b = 0)."),
         (_close(sigmoid(2 * a)), "sigmoid(2a) is softmax([a, -a]): it only holds when b = -a."),
+        (_close(sigmoid(a + b)), "the logits enter as a difference, a - b, not a sum: softmax([a, b]) only "
+         "changes when their gap changes."),
+        (_close(a - b), "that is the difference of the logits itself, and a probability lies between 0 and 1: "
+         "apply the sigmoid to it."),
         (lambda got: not 0 <= got <= 1, "a probability lies between 0 and 1: apply the sigmoid to the "
          "difference of the logits."),
     ]
-    return check_value(answer, expected, what="your probability of the first class", hints=hints)
+    both = np.asarray(answer, dtype=float) if isinstance(answer, (list, tuple, np.ndarray)) else None
+    if both is not None and both.shape == (2,):
+        if np.allclose(both, [expected, 1 - expected], atol=0.5 * 10.0**-decimals):
+            return Feedback(False, "you gave both probabilities, [P(first), P(second)]: the exercise asks for "
+                            "one number, the first class's, and with the sigmoid of one difference.")
+        return Feedback(False, "give one number, the probability of the first class, not an array of two.")
+    return check_value(answer, expected, what="your probability of the first class", decimals=decimals, hints=hints)
 
 
-def check_multilabel_probabilities(answer, logits):
+def check_multilabel_probabilities(answer, logits, *, decimals=DECIMALS):
     """Check independent per-label probabilities (multi-label): ``sigmoid`` of each logit.
 
     Parameters
@@ -79,6 +99,8 @@ def check_multilabel_probabilities(answer, logits):
         The learner's probabilities, the shape of ``logits``.
     logits : array_like, shape (n,) or (m, n)
         One score per label (and per sample).
+    decimals : int, optional
+        The precision the exercise states: every entry right to this many decimals passes.
 
     Returns
     -------
@@ -94,54 +116,108 @@ def check_multilabel_probabilities(answer, logits):
          "pitfall), and multi-label needs no softmax at all: apply the sigmoid to each logit."),
         (_close(1 - expected), "these are the probabilities that each label is absent: sigmoid(-x) = "
          "1 - sigmoid(x). Use sigmoid(x)."),
+        (_close(expected / expected.sum(axis=-1, keepdims=True)), "you applied the sigmoid and then made "
+         "each row sum to 1: that turns the labels back into competitors. Keep sigmoid(x) as it is."),
     ]
-    return check_array(answer, expected, what="your label probabilities", hints=hints)
+    if logits.ndim == 2:
+        hints.insert(1, (_close(softmax(logits, axis=0)), "you used softmax over axis 0, so the photos compete for "
+                         "each tag: every column sums to 1. Multi-label needs no softmax at all, over any axis: "
+                         "each tag of each photo is its own yes/no question, sigmoid(x)."))
+    return check_array(answer, expected, what="your label probabilities", decimals=decimals, hints=hints)
 
 
 # --------------------------------------------------------------------------- notebook 07
 
 
-def check_cross_entropy(answer, logits, target, *, label_smoothing=0.0):
+#: How a wrong loss can come about, part by part: how log p is taken, the sign, the reduction, the
+#: unit. Each wrong combination is tried, and every part it gets wrong is named.
+_LOG_P = {
+    "log_softmax": None,
+    "+1e-8": ("you added 1e-8 inside the log. On most samples that moves the loss by about 1e-8 / p, "
+              "far below any tolerance, but a sample whose true class has p below 1e-8 is capped at "
+              "-log(1e-8) = 18.42 nats: the hack hides exactly the worst mistakes. Use log_softmax."),
+    "log of softmax": ("your loss is inf: a true-class probability underflowed to exactly 0 in softmax, and "
+                       "log(0) = -inf. log_softmax computes x_y - LSE(x) without ever forming that probability."),
+}
+_SIGN = {+1: None, -1: ("your loss is negative: the formula is -sum(y * log p), and log p <= 0, so the minus "
+                        "sign makes the loss positive.")}
+_UNIT = {"nats": None, "bits": ("that is in bits (log base 2); PyTorch and this package use the natural log "
+                                "(nats).")}
+
+
+def _log_p(logits, how):
+    with np.errstate(all="ignore"):
+        if how == "log_softmax":
+            return log_softmax(logits, axis=-1)
+        p = softmax(logits, axis=-1)
+        return np.log(p + 1e-8) if how == "+1e-8" else np.log(p)
+
+
+def _loss_slips(logits, target, m):
+    """``[(value, message)]`` for every wrong combination of the parts above (one-part slips first)."""
+    rows = np.arange(m)
+    reductions = {"mean": None}
+    if m > 1:
+        reductions["sum"] = (f"that is the sum over the {m} samples; the usual loss is the mean: divide by the "
+                             f"batch size {m}.")
+    slips = []
+    for how, sign, reduction, unit in itertools.product(_LOG_P, _SIGN, reductions, _UNIT):
+        faults = [f for f in (_LOG_P[how], _SIGN[sign], reductions[reduction], _UNIT[unit]) if f]
+        if not faults:
+            continue
+        per_sample = -sign * _log_p(logits, how)[rows, target]
+        with np.errstate(all="ignore"):
+            value = (per_sample.sum() if reduction == "sum" else per_sample.mean()) / (np.log(2) if unit == "bits" else 1)
+        if len(faults) == 1:
+            message = faults[0]
+        else:
+            message = f"{('two', 'three', 'four')[len(faults) - 2]} mistakes at once. " + " ".join(
+                f"{order}, {fault[0].lower()}{fault[1:]}" for order, fault in zip(("First", "Second", "Third", "Fourth"), faults))
+        slips.append((len(faults), value, message))
+    return [(value, message) for _, value, message in sorted(slips, key=lambda slip: slip[0])]
+
+
+def check_cross_entropy(answer, logits, target, *, label_smoothing=0.0, decimals=DECIMALS):
     """Check a mean cross-entropy loss (in nats) for a batch of logits and integer labels.
 
     Parameters
     ----------
-    answer : float
+    answer : float, numpy scalar or 0-d array
         The learner's loss.
     logits : array_like, shape (m, n)
     target : array_like of int, shape (m,)
     label_smoothing : float, optional
         As in ``torch.nn.functional.cross_entropy``.
+    decimals : int, optional
+        The precision the exercise states: an answer right to this many decimals passes.
 
     Returns
     -------
     Feedback
+        Names each slip, also two or more at once: ``+1e-8`` inside the log (visible only when a
+        true class has a probability far below 1e-8), ``log(softmax)`` (``inf`` once a probability
+        underflows), a missing minus sign, a sum instead of a mean, bits instead of nats, label
+        smoothing forgotten, the logit instead of its log-probability.
     """
     logits = _finite_logits(logits, ndim=2)
     target = np.asarray(target)
     expected = float(cross_entropy(logits, target, label_smoothing=label_smoothing))
     m = logits.shape[0]
-    hints = [
-        (_close(-expected), "your loss is negative: the formula is -sum(y * log p), and log p <= 0, "
-         "so the minus sign makes the loss positive."),
-        (_close(expected / np.log(2)), "that is the loss in bits (log base 2); PyTorch and this package "
-         "use the natural log (nats)."),
-    ]
-    if m > 1:
-        hints.append((_close(expected * m), f"that is the sum over the {m} samples; the usual loss is "
-                      f"the mean: divide by the batch size {m}."))
+    hints = []
     if label_smoothing:
         without = float(cross_entropy(logits, target))
         hints.append((_close(without), f"that is the loss without label smoothing: mix the one-hot "
                       f"target with the uniform one, (1 - {label_smoothing}) * y + {label_smoothing} / "
                       f"{logits.shape[1]}."))
+    else:
+        hints += [(_close(value), message) for value, message in _loss_slips(logits, target, m)]
     naive = -np.mean(logits[np.arange(m), target])
     hints.append((_close(naive), "you took the negative true-class logit, not its log-probability: "
                   "apply log_softmax to the logits first."))
-    return check_value(answer, expected, what="your loss", hints=hints)
+    return check_value(answer, expected, what="your loss", decimals=decimals, hints=hints)
 
 
-def check_smoothed_target(answer, label, n_classes, label_smoothing):
+def check_smoothed_target(answer, label, n_classes, label_smoothing, *, decimals=DECIMALS):
     """Check a label-smoothed target row: ``(1 - eps) * one_hot + eps / n_classes``.
 
     This is PyTorch's convention (``label_smoothing`` in ``nn.CrossEntropyLoss``): the true class
@@ -156,6 +232,8 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing):
         At least 2.
     label_smoothing : float
         ``eps`` in [0, 1].
+    decimals : int, optional
+        The precision the exercise states: every entry right to this many decimals passes.
 
     Returns
     -------
@@ -183,4 +261,4 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing):
         (_close(one_hot), "that is the plain one-hot target: label smoothing moves eps of the mass to "
          "the uniform distribution."),
     ]
-    return check_array(answer, expected, what="your smoothed target", hints=hints)
+    return check_array(answer, expected, what="your smoothed target", decimals=decimals, hints=hints)
