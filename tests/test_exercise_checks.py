@@ -122,7 +122,7 @@ def _masked_mean(embedded, mask):
 def _masked_mean_of_first_case():
     import torch
 
-    (embedded, mask), _ = networks._masked_mean_cases()
+    (embedded, mask), *_ = networks._masked_mean_cases()
     return _masked_mean(torch.tensor(embedded), torch.tensor(mask)).numpy()
 
 
@@ -346,6 +346,7 @@ def _registry():
             {
                 "the plain mean, padding included": lambda e, m: e.mean(dim=1),
                 "divided by the padded length": lambda e, m: (e * m.unsqueeze(-1)).sum(1) / e.shape[1],
+                "no clamp: nan for a row of padding only": lambda e, m: (e * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True),
                 f"{ANOTHER_INPUT}: always the masked mean of the first batch": _fixed(_masked_mean_of_first_case()),
             },
         ),

@@ -73,9 +73,20 @@ def test_masked_mean_check_accepts_a_right_function_and_names_the_plain_mean():
 
     def right(embedded, mask):
         m = mask.unsqueeze(-1).to(embedded.dtype)
+        return (embedded * m).sum(1) / m.sum(1).clamp(min=1)
+
+    def without_clamp(embedded, mask):  # nan for a row that is all padding
+        m = mask.unsqueeze(-1).to(embedded.dtype)
         return (embedded * m).sum(1) / m.sum(1)
 
     assert check_masked_mean(right)
+    verdict = check_masked_mean(without_clamp)
+    assert not verdict and "all padding" in verdict.message and "clamp(min=1)" in verdict.message
+    # The count without keepdim cannot broadcast: a hint, not only torch's RuntimeError.
+    verdict = check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1) / m.sum(1))
+    assert not verdict and "RuntimeError" in verdict.message and "keepdim=True" in verdict.message
+    verdict = check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1, keepdim=True) / m.sum(1).clamp(min=1)[:, None, None])
+    assert not verdict and "kept its axis" in verdict.message
     assert "plain mean" in check_masked_mean(lambda e, m: e.mean(dim=1)).message
     assert "sum of the real tokens" in check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1)).message
     assert "padded length" in check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1) / e.shape[1]).message

@@ -151,13 +151,19 @@ def check_fitted_temperature(answer, logits, labels, *, decimals: int = 1) -> Fe
 
 
 def _masked_mean_cases():
-    """Two batches of different shapes, so a function that ignores its input cannot pass both."""
+    """Three batches of different shapes, so a function that ignores its input cannot pass them all.
+
+    The third has a row with no real token at all (a fully padded row), where the mean must be 0,
+    not 0 / 0 = nan, and more rows than features, so a count of the wrong shape cannot broadcast.
+    """
     rng = np.random.default_rng(9)
     embedded = rng.normal(size=(3, 5, 4))
     mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]], dtype=bool)
     second = rng.normal(size=(2, 6, 3))
     second_mask = np.array([[1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0]], dtype=bool)
-    return ((embedded, mask), (second, second_mask))
+    third = rng.normal(size=(3, 4, 2))
+    third_mask = np.array([[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]], dtype=bool)
+    return ((embedded, mask), (second, second_mask), (third, third_mask))
 
 
 def check_masked_mean(function) -> Feedback:
@@ -172,13 +178,17 @@ def check_masked_mean(function) -> Feedback:
 
     if not callable(function):
         return Feedback(False, f"pass the function itself (no parentheses), got {type(function).__name__}.")
+    ordinals = ("first", "second", "third")
     for number, (embedded_np, mask_np) in enumerate(_masked_mean_cases(), start=1):
         verdict = _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch)
         if not verdict:
             if number > 1:
-                verdict = Feedback(False, f"on a second batch, of shape {embedded_np.shape}: {verdict.message}")
+                padded = " (its second row is all padding)" if not mask_np.any(axis=1).all() else ""
+                verdict = Feedback(False, f"on a {ordinals[number - 1]} batch, of shape {embedded_np.shape}{padded}: "
+                                          f"{verdict.message}")
             return verdict
-    return Feedback(True, "your masked mean matches on two batches of different shapes.")
+    return Feedback(True, "your masked mean matches on three batches of different shapes, one with a row of "
+                          "padding only.")
 
 
 def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
@@ -186,10 +196,20 @@ def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
     try:
         result = function(embedded.clone(), mask.clone())
     except Exception as error:  # a learner's bug must become feedback, not a traceback
-        return Feedback(False, f"your function raised {type(error).__name__}: {error}")
+        hint = ""
+        if isinstance(error, RuntimeError) and "size of tensor" in str(error):
+            hint = (f" The sum over the sequence has shape (batch, dim) = {(embedded_np.shape[0], embedded_np.shape[2])}, "
+                    f"but mask.sum(dim=1) has shape (batch,) = ({embedded_np.shape[0]},): keep the summed axis "
+                    f"so they broadcast, mask.sum(dim=1, keepdim=True), or sum mask.unsqueeze(-1) instead.")
+        return Feedback(False, f"your function raised {type(error).__name__}: {error}.{hint}")
     if isinstance(result, torch.Tensor):
         result = result.detach().numpy()
     expected = masked_mean(embedded, mask).numpy()
+    kept = (embedded_np.shape[0], 1, embedded_np.shape[2])
+    if getattr(result, "shape", None) == kept:
+        return Feedback(False, f"your masked mean has shape {kept}, expected {expected.shape}: the sum over the "
+                               f"sequence kept its axis (keepdim=True); only the count needs it, or squeeze the result.")
+    empty = ~mask_np.any(axis=1)
     hints = (
         (lambda got: got.shape == expected.shape and np.allclose(got, embedded_np.mean(axis=1)),
          "this is the plain mean over all positions, padding included (what avg_pool2d computes): "
@@ -199,5 +219,9 @@ def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
         (lambda got: got.shape == expected.shape
          and np.allclose(got, (embedded_np * mask_np[..., None]).sum(axis=1) / embedded_np.shape[1]),
          "the padding is zeroed, but you divided by the padded length; divide by mask.sum(dim=1)."),
+        (lambda got: got.shape == expected.shape and empty.any() and bool(np.isnan(got[empty]).any())
+         and np.allclose(got[~empty], expected[~empty]),
+         "right for every row with a real token, but nan for the row that is all padding: its count is 0, "
+         "and 0 / 0 = nan. Clamp the count to at least 1, count.clamp(min=1), so such a row gives zeros."),
     )
     return check_array(result, expected, what="your masked mean", rtol=1e-6, atol=1e-9, hints=hints)
