@@ -28,7 +28,15 @@ Runs and seeds
 under a second. Run ``i`` draws its arm means, its action uniforms and its reward noise from
 ``numpy.random.default_rng(seeds[i])``, so a run's result depends on its own seed only, not on
 which other seeds share the batch, and policies compared on the same seeds face the same bandits
-and the same luck.
+and the same luck: :func:`paired_difference` compares two results run by run.
+
+Parameter studies
+-----------------
+Comparing one temperature with one ε says little: either may be far from its own best setting.
+:func:`parameter_study` runs a policy at every value of its parameter (each run vectorised over
+the seeds) and finds the value with the least total regret, so methods can be compared *each at
+its best*, as in Sutton & Barto's parameter study (figure 2.6). The best of a noisy curve is
+optimistic on the seeds that chose it; run it again on fresh seeds to report it.
 """
 
 from __future__ import annotations
@@ -47,7 +55,10 @@ __all__ = [
     "GreedyPolicy",
     "GradientBanditPolicy",
     "BanditResult",
+    "ParameterStudy",
     "run",
+    "parameter_study",
+    "paired_difference",
     "choose_actions",
     "log_policy_gradient",
     "reinforce_update",
@@ -437,3 +448,126 @@ def run(policy, bandit, steps, seeds):
         optimal_action_rate=optimal.mean(axis=1),
         final_regret=cumulative[-1].copy(),
     )
+
+
+def paired_difference(result, baseline):
+    """Mean and standard error of ``result``'s total regret minus ``baseline``'s, run by run.
+
+    Both must come from the same seeds (so run ``i`` of each faced the same bandit and the same
+    random numbers); pairing removes the luck the two runs share, so the standard error of the
+    difference is usually far smaller than either result's own.
+
+    Parameters
+    ----------
+    result, baseline : BanditResult
+
+    Returns
+    -------
+    (float, float)
+        The mean difference (negative: ``result`` lost less) and its standard error.
+
+    Examples
+    --------
+    >>> bandit = GaussianBandit()
+    >>> a, b = run(SoftmaxPolicy(0.2), bandit, 200, 50), run(EpsilonGreedyPolicy(0.1), bandit, 200, 50)
+    >>> mean, error = paired_difference(a, b)
+    >>> bool(error > 0)
+    True
+    """
+    for name, value in (("result", result), ("baseline", baseline)):
+        if not isinstance(value, BanditResult):
+            raise ValueError(f"{name} must be a BanditResult, got {type(value).__name__}")
+    if result.final_regret.shape != baseline.final_regret.shape:
+        raise ValueError(
+            f"the two results have {result.final_regret.size} and {baseline.final_regret.size} runs: "
+            "a paired difference needs the same seeds for both"
+        )
+    difference = result.final_regret - baseline.final_regret
+    error = difference.std(ddof=1) / np.sqrt(difference.size) if difference.size > 1 else float("nan")
+    return float(difference.mean()), float(error)
+
+
+@dataclass(frozen=True)
+class ParameterStudy:
+    """Total regret of one kind of policy at several values of its parameter (:func:`parameter_study`).
+
+    Attributes
+    ----------
+    parameter : str
+        What was varied, for labels (``"T"``, ``"ε"``).
+    method : str
+        The kind of policy, for legends (``"softmax"``, ``"ε-greedy"``).
+    values : ndarray, shape (m,)
+        The parameter values, in the order given.
+    results : tuple of BanditResult
+        One result per value, all on the same seeds.
+    """
+
+    parameter: str
+    method: str
+    values: np.ndarray
+    results: tuple
+
+    @property
+    def regret(self):
+        """Mean total regret at each value, shape (m,)."""
+        return np.array([r.cumulative_regret[-1] for r in self.results])
+
+    @property
+    def standard_error(self):
+        """Standard error of each mean total regret, shape (m,)."""
+        return np.array([r.regret_standard_error for r in self.results])
+
+    @property
+    def best_index(self):
+        """Index of the value with the least mean total regret (the first, if tied)."""
+        return int(np.argmin(self.regret))
+
+    @property
+    def best_value(self):
+        """The parameter value with the least mean total regret."""
+        return float(self.values[self.best_index])
+
+    @property
+    def best(self):
+        """The :class:`BanditResult` at :attr:`best_value`."""
+        return self.results[self.best_index]
+
+
+def parameter_study(make_policy, values, bandit, steps, seeds, *, parameter="parameter", method=None):
+    """Run ``make_policy(value)`` for every value, each on the same seeds (Sutton & Barto, figure 2.6).
+
+    Parameters
+    ----------
+    make_policy : callable
+        ``make_policy(value)`` returns a policy, e.g. ``SoftmaxPolicy`` or
+        ``lambda eps: EpsilonGreedyPolicy(eps)``.
+    values : sequence of float
+        At least one parameter value.
+    bandit, steps, seeds
+        As in :func:`run`; every value is run on the same seeds.
+    parameter : str
+        Name of the parameter, for labels.
+    method : str, optional
+        Name of the method (default: the first policy's name up to its first space).
+
+    Returns
+    -------
+    ParameterStudy
+
+    Examples
+    --------
+    >>> study = parameter_study(SoftmaxPolicy, [0.05, 0.2, 1.0], GaussianBandit(), 300, 40, parameter="T")
+    >>> study.best_value
+    0.2
+    """
+    if not callable(make_policy):
+        raise ValueError(f"make_policy must be callable as make_policy(value), got {make_policy!r}")
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
+        raise ValueError(f"values must be a non-empty 1-D sequence of finite numbers, got {values!r}")
+    policies = [make_policy(float(value)) for value in values]
+    results = tuple(run(policy, bandit, steps, seeds) for policy in policies)
+    if method is None:
+        method = policies[0].name.split(" ")[0]
+    return ParameterStudy(parameter=str(parameter), method=str(method), values=values, results=results)

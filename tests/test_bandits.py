@@ -282,3 +282,100 @@ def test_check_reward_scaling_names_both_mistakes():
     both = check_reward_scaling(0.02, 1.0).message
     assert "T must grow" in both and "ε-greedy" in both
     assert not check_reward_scaling(20.0, 0.1)  # the answer for rewards 100 times larger
+
+
+# ---------------------------------------------------------------------- parameter studies
+
+
+def test_paired_difference_matches_scipys_paired_t_test():
+    from scipy.stats import ttest_rel
+
+    from softmax_teach.bandits import paired_difference
+
+    bandit, seeds = GaussianBandit(), range(40)
+    a, b = run(SoftmaxPolicy(0.2), bandit, 200, seeds), run(EpsilonGreedyPolicy(0.1), bandit, 200, seeds)
+    mean, error = paired_difference(a, b)
+    assert mean == pytest.approx((a.final_regret - b.final_regret).mean(), rel=1e-12)
+    test = ttest_rel(a.final_regret, b.final_regret)
+    assert mean / error == pytest.approx(test.statistic, rel=1e-10)
+    # Pairing removes the luck both runs share: the paired error is below the unpaired one.
+    assert error < np.hypot(a.regret_standard_error, b.regret_standard_error)
+    assert paired_difference(a, a) == (0.0, 0.0)
+
+
+def test_paired_difference_needs_the_same_runs():
+    from softmax_teach.bandits import paired_difference
+
+    a = run(SoftmaxPolicy(0.2), GaussianBandit(), 20, 5)
+    b = run(SoftmaxPolicy(0.2), GaussianBandit(), 20, 6)
+    with pytest.raises(ValueError, match="same seeds"):
+        paired_difference(a, b)
+    with pytest.raises(ValueError, match="BanditResult"):
+        paired_difference(a, a.final_regret)
+
+
+def test_parameter_study_runs_every_value_on_the_same_seeds_and_finds_the_best():
+    from softmax_teach.bandits import parameter_study
+
+    bandit, seeds, values = GaussianBandit(), range(30), [0.01, 0.1, 0.5]
+    study = parameter_study(EpsilonGreedyPolicy, values, bandit, 300, seeds, parameter="ε")
+    assert study.method == "ε-greedy" and study.parameter == "ε"
+    np.testing.assert_array_equal(study.values, values)
+    for value, result in zip(values, study.results):
+        alone = run(EpsilonGreedyPolicy(value), bandit, 300, seeds)
+        np.testing.assert_array_equal(result.final_regret, alone.final_regret)
+    np.testing.assert_array_equal(study.regret, [r.cumulative_regret[-1] for r in study.results])
+    np.testing.assert_array_equal(study.standard_error, [r.regret_standard_error for r in study.results])
+    assert study.best_index == int(np.argmin(study.regret))
+    assert study.best_value == values[study.best_index]
+    assert study.best is study.results[study.best_index]
+
+
+def test_parameter_study_finds_the_testbeds_sweet_spot():
+    # Too cold and too hot both lose to the middle (Sutton & Barto, figure 2.6's U shape).
+    from softmax_teach.bandits import parameter_study
+
+    study = parameter_study(SoftmaxPolicy, [0.02, 0.2, 2.0], GaussianBandit(), 500, 100, parameter="T")
+    assert study.best_value == 0.2
+    assert study.regret[1] < 0.6 * min(study.regret[0], study.regret[2])
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((SoftmaxPolicy, []), "values"),
+        ((SoftmaxPolicy, [0.1, np.nan]), "values"),
+        ((SoftmaxPolicy, [[0.1, 0.2]]), "values"),
+        (("softmax", [0.1]), "make_policy"),
+    ],
+)
+def test_parameter_study_rejects_bad_arguments(args, message):
+    from softmax_teach.bandits import parameter_study
+
+    with pytest.raises(ValueError, match=message):
+        parameter_study(*args, GaussianBandit(), 10, 3)
+
+
+def test_parameter_study_curves_draw_one_curve_and_one_best_marker_per_study():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from softmax_teach.bandits import parameter_study
+    from softmax_teach.plots.bandits import parameter_study_curves
+
+    bandit = GaussianBandit()
+    studies = [parameter_study(SoftmaxPolicy, [0.1, 0.3], bandit, 50, 5, parameter="T"),
+               parameter_study(EpsilonGreedyPolicy, [0.05, 0.2, 0.4], bandit, 50, 5, parameter="ε")]
+    ax = parameter_study_curves(studies, title="study")
+    curves = [line for line in ax.lines if line.get_marker() == "o"]
+    stars = [line for line in ax.lines if line.get_marker() == "*"]
+    assert len(curves) == 2 and len(stars) == 2
+    for study, curve, star in zip(studies, curves, stars):
+        np.testing.assert_allclose(curve.get_ydata(), study.regret)
+        np.testing.assert_allclose(star.get_xdata(), [study.best_value])
+    assert ax.get_xscale() == "log"
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert any(label.startswith(f"best T = {studies[0].best_value:g}") for label in labels)
+    plt.close("all")

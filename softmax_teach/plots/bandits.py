@@ -1,4 +1,5 @@
-"""Plots for notebook 11: reward and regret curves, and action frequencies against exact probabilities.
+"""Plots for notebook 11: reward and regret curves, action frequencies against exact probabilities,
+and the parameter study (regret against each method's parameter).
 
 Each function draws on the axes it is given (or new ones) and returns them.
 """
@@ -9,7 +10,7 @@ import numpy as np
 
 from softmax_teach.plots import _axes, grouped_probability_bars
 
-__all__ = ["learning_curves", "action_frequencies", "final_regret_bars"]
+__all__ = ["learning_curves", "action_frequencies", "final_regret_bars", "parameter_study_curves"]
 
 
 def learning_curves(results, *, axes=None, smooth=20):
@@ -81,6 +82,50 @@ def final_regret_bars(results, *, ax=None, highlight=None, title=None):
     for label in ax.get_xticklabels():
         label.set_rotation(40)
         label.set_horizontalalignment("right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def parameter_study_curves(studies, *, ax=None, title=None, colors=("#4C72B0", "#8C8C8C", "#55A868", "#C44E52")):
+    """Total regret against each method's parameter on one log axis, as in Sutton & Barto's figure 2.6.
+
+    Each :class:`~softmax_teach.bandits.ParameterStudy` is one line (with a band of one standard
+    error either side); its best value is marked and named in the legend. The parameters need not
+    share units (a temperature and a probability can share the axis): what the figure compares
+    is the height of each curve's lowest point, and how wide its valley is.
+
+    Parameters
+    ----------
+    studies : sequence of ParameterStudy
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    colors : sequence of str
+        One colour per study, reused in turn.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7.5, 4.2))
+    for i, study in enumerate(studies):
+        color = colors[i % len(colors)]
+        regret, error = study.regret, study.standard_error
+        ax.fill_between(study.values, regret - error, regret + error, color=color, alpha=0.2, linewidth=0)
+        ax.plot(study.values, regret, "o-", color=color, markersize=4,
+                label=f"{study.method}, against {study.parameter}")
+        best = study.best_index
+        ax.plot(study.values[best], regret[best], "*", color=color, markersize=14, markeredgecolor="black",
+                label=f"best {study.parameter} = {study.best_value:g}: {regret[best]:.0f} ± {error[best]:.0f}")
+        # A dotted level at each best: the points of another curve below it beat this method at its best.
+        ax.axhline(regret[best], color=color, linestyle=":", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("parameter (log scale): temperature T, or exploration rate ε")
+    ax.set_ylabel("total regret after the last step")
+    ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
     return ax
