@@ -105,3 +105,26 @@ def test_temperature_for_max_probability():
         check_temperature_for_max_probability(1.0, logits, 0.2)
     with pytest.raises(ValueError, match="single largest value"):
         check_temperature_for_max_probability(1.0, [1.0, 1.0], 0.6)
+
+
+def test_a_temperature_left_out_or_a_rounded_result_is_named():
+    def untempered(x, temperature):
+        return torch_temperature_softmax(x, 1.0)
+
+    def rounded(x, temperature):
+        return np.round(torch_temperature_softmax(x, temperature), 4)
+
+    assert "left out the temperature" in check_temperature_softmax(untempered).message
+    message = check_temperature_softmax(rounded).message
+    assert "about 4 decimals" in message and "unrounded" in message
+    # float32 is exact to the 6 significant figures the check compares.
+    assert check_temperature_softmax(lambda x, t: torch_temperature_softmax(x, t).astype(np.float32))
+
+
+def test_a_nucleus_in_sorted_order_fails_on_the_shuffled_case():
+    def sorted_nucleus(logits, top_p):
+        return np.sort(torch_top_p(logits, top_p))[::-1]
+
+    assert check_top_p(lambda logits, top_p: torch_top_p(logits, top_p))
+    verdict = check_top_p(sorted_nucleus)
+    assert not verdict and "sorted order" in verdict.message

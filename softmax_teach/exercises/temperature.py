@@ -29,6 +29,12 @@ TEMPERATURE_CASES = (
 )
 
 
+def _decimals_agreeing(got, expected):
+    """How many decimal places every entry of ``got`` is right to (``got`` is not exact)."""
+    error = float(np.max(np.abs(got - expected)))
+    return max(0, int(np.floor(-np.log10(2 * error)))) if error > 0 else 16
+
+
 def _describe(logits, temperature):
     return f"logits={logits}, T={temperature:g}"
 
@@ -73,7 +79,15 @@ def check_temperature_softmax(function):
         if not np.isclose(got.sum(), 1.0):
             return Feedback(False, f"for {case} your probabilities sum to {got.sum():.6g}: divide by the sum "
                             "of the exponentials.")
-        verdict = check_array(got, expected, what=f"your result for {case}")
+        hints = [(lambda got: np.allclose(got, expected, rtol=0, atol=5e-3),
+                  f"for {case} your result agrees only to about {_decimals_agreeing(got, expected)} decimals: "
+                  "return the probabilities themselves in float64, unrounded (the check compares to 6 "
+                  "significant figures).")]
+        if temperature != 1.0:
+            hints.insert(0, (lambda got: np.allclose(got, softmax(x)),
+                             f"for {case} you returned softmax(x) and left out the temperature: divide "
+                             "the logits by T first."))
+        verdict = check_array(got, expected, what=f"your result for {case}", hints=hints)
         if not verdict:
             return verdict
     return Feedback(True, f"your function agrees with the stable temperature softmax in all "
@@ -94,13 +108,15 @@ def _strict_nucleus(probabilities, top_p):
 
 #: (logits, top_p) cases a learner's nucleus function is run on (at T = 1). The nucleus of the
 #: first, notebook 10's next-token logits at p = 0.75, is the top 3, so "keep the top 3" passes
-#: it; the others keep 1, 2, 6 and all 4 tokens.
+#: it; the others keep 1, 2, 6 and all 4 tokens. The last shuffles the first case's logits, so an
+#: answer that returns its probabilities in sorted order (not at their tokens' indices) fails.
 TOP_P_CASES = (
     ((3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0), 0.75),
     ((6.0, 2.0, 1.0, 0.5, 0.0), 0.75),
     ((3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0), 0.5),
     ((0.3, 0.2, 0.1, 0.0, -0.1, -0.2, -0.3, -0.4), 0.75),
     ((1.0, 0.5, 0.0, -0.5), 1.0),
+    ((0.6, 3.2, -0.5, 2.1, 1.8, -2.0, 2.9, 1.0), 0.75),
 )
 
 
@@ -151,7 +167,7 @@ def _check_nucleus_function(function):
             count = f" It keeps {kept} tokens where the nucleus has {wanted}." if kept is not None and kept != wanted else ""
             return Feedback(False, f"for {case}: {verdict.message}{count}")
     return Feedback(True, f"your nucleus is right in all {len(TOP_P_CASES)} cases, from a peaked distribution "
-                    "(1 token kept) to top_p = 1 (all kept).")
+                    "(1 token kept) to top_p = 1 (all kept) and logits in no particular order.")
 
 
 def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
@@ -174,6 +190,11 @@ def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
                       f"logits by T={temperature:g} before softmax, then filter."))
     hints.append((lambda got: not np.isclose(got.sum(), 1.0), "your probabilities do not sum to 1: "
                   "renormalise after cutting classes."))
+    in_sorted_order = np.sort(expected)[::-1]
+    if not np.allclose(in_sorted_order, expected):
+        hints.append((lambda got: np.allclose(got, in_sorted_order), "your probabilities are in sorted order, "
+                      "most probable first, not in the tokens' order: put each one back at its token's index "
+                      "(np.argsort gives you that order)."))
     return check_array(answer, expected, what="your top-p distribution", hints=hints)
 
 
