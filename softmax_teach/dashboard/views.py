@@ -98,6 +98,9 @@ body[data-jp-theme-light="false"] .softmax-explorer-tab .explorer-error { color:
 .softmax-explorer .lm-TabBar, .softmax-explorer .p-TabBar { min-height: 2.1em !important; }
 .softmax-explorer .lm-TabBar-tab.lm-mod-current { font-weight: 700; }
 .softmax-explorer .lm-TabBar-tabLabel { overflow: visible !important; }
+.softmax-explorer-tab .explorer-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
+.softmax-explorer-tab .figure-description { height: 0; margin: 0; }
 .explorer-preview { display: none !important; }
 </style>"""
 
@@ -125,8 +128,10 @@ _PAGE_SCRIPT = r"""
       }
     });
     document.querySelectorAll('.softmax-explorer-tab img.explorer-figure').forEach(function (img) {
-      var title = img.getAttribute('title');
-      if (title) { img.setAttribute('alt', title); img.removeAttribute('title'); }
+      var box = img.parentElement && img.parentElement.querySelector('.figure-description');
+      var text = box ? box.textContent.trim() : '';
+      if (text && img.getAttribute('alt') !== text) img.setAttribute('alt', text);
+      if (box && box.getAttribute('aria-hidden') !== 'true') box.setAttribute('aria-hidden', 'true');
     });
     document.querySelectorAll('.softmax-explorer-tab .widget-text').forEach(function (box) {
       var input = box.querySelector('input'), label = box.querySelector('.widget-label');
@@ -134,8 +139,8 @@ _PAGE_SCRIPT = r"""
     });
   }
   function schedule() { if (!pending) { pending = true; requestAnimationFrame(fix); } }
-  new MutationObserver(schedule).observe(document.body, {childList: true, subtree: true, attributes: true,
-    attributeFilter: ['aria-valuenow', 'title']});
+  new MutationObserver(schedule).observe(document.body, {childList: true, subtree: true, characterData: true,
+    attributes: true, attributeFilter: ['aria-valuenow']});
   schedule();
 })();
 """
@@ -332,6 +337,12 @@ class FigureView:
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
         self.image.add_class(css_class)
         self.image.add_class("explorer-figure")
+        # The text alternative: visually hidden text that the page script also copies into the
+        # image's alt (ipywidgets' Image has no alt, and its tooltip breaks the view).
+        self.text = widgets.HTML()
+        self.text.add_class("figure-description")
+        self.widget = widgets.VBox([self.image, self.text], layout=widgets.Layout(width="100%"))
+        self._description = ""
         self._cache = OrderedDict()
         self._cache_size = cache_size
         self.renders = 0  # how many PNGs were actually rendered (the rest came from the cache)
@@ -348,16 +359,16 @@ class FigureView:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
-        with self.image.hold_sync():
-            if self.image.value != png:
-                self.image.value = png
-            if description is not None and self.image.tooltip != description:
-                self.image.tooltip = description
+        if self.image.value != png:
+            self.image.value = png
+        if description is not None and description != self._description:
+            self._description = description
+            self.text.value = f'<span class="explorer-sr-only">{html.escape(description)}</span>'
 
     @property
     def description(self):
         """The figure's text alternative."""
-        return self.image.tooltip or ""
+        return self._description
 
 
 class LogitsEditor:
@@ -744,7 +755,7 @@ class TemperatureTab(_TabView):
              self.editor.widget, self.stable_toggle,
              _help("Untick to use the slide's exp(x) / Σ exp(x): try 800, 1, 0.1.", wide=True),
              self.predict_toggle, buttons],
-            [self.image, self.probabilities_readout, self.stats_readout],
+            [self.figure_view.widget, self.probabilities_readout, self.stats_readout],
         )])
         self.refresh()
 
@@ -914,7 +925,7 @@ class SamplingTab(_TabView):
              self.draws_slider,
              _row([self.seed_box, self.draw_button]), self.seed.message,
              self.editor.widget],
-            [self.image, self.readout],
+            [self.figure_view.widget, self.readout],
         )])
         self.sync_controls()
         self.refresh()
@@ -1062,7 +1073,7 @@ class CrossEntropyTab(_TabView):
              self.smoothing_slider,
              _help("target y = (1 − ε)·one-hot + ε / C: spreads ε of the target over all classes"),
              self.editor.widget],
-            [self.image, self.readout])])
+            [self.figure_view.widget, self.readout])])
         self.refresh()
 
     def _logits_changed(self):
@@ -1128,7 +1139,7 @@ class AttentionTab(_TabView):
              self.causal_toggle, _help("a token may only look at itself and earlier tokens", wide=True),
              _row([self.seed_box, self.new_button]), self.seed.message,
              self.readout],
-            [self.image],
+            [self.figure_view.widget],
         )])
         self.refresh()
 
