@@ -59,8 +59,8 @@ def _fixed(value):
 
 SPAM = np.array([1.5, -0.5])
 PHOTOS = np.array([[2.0, -1.0, 0.5], [-3.0, 0.0, 4.0]])
-CE_LOGITS = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4]])
-CE_LABELS = np.array([1, 0, 2])
+CE_LOGITS = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4], [0.0, 800.0, 0.0, 0.0]])
+CE_LABELS = np.array([1, 0, 2, 0])  # the last true class has p = e^-800, 0 in float64: the +1e-8 hack shows
 X3 = np.array([0.5, -1.0, 2.0])
 BATCH = np.array([[2.0, 1.0, 0.1], [0.3, 3.0, 1.0]])
 BATCH_LABELS = np.array([0, 1])
@@ -304,9 +304,10 @@ def _registry():
             lambda a: losses.check_cross_entropy(a, CE_LOGITS, CE_LABELS),
             float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)),
             {
-                "the sum": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) * 3,
+                "the sum": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) * 4,
                 "in bits": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) / math.log(2),
-                f"{ANOTHER_INPUT}: the loss for labels [0, 1, 3]": float(numerics.cross_entropy(CE_LOGITS, np.array([0, 1, 3]))),
+                "the +1e-8 hack": float(-np.log(_softmax(CE_LOGITS)[np.arange(4), CE_LABELS] + 1e-8).mean()),
+                f"{ANOTHER_INPUT}: the loss for labels [0, 1, 3, 1]": float(numerics.cross_entropy(CE_LOGITS, np.array([0, 1, 3, 1]))),
             },
         ),
         losses.check_smoothed_target: Entry(

@@ -375,7 +375,7 @@ def check_softmax(function):
     return check_function(function, cases, softmax, name="your softmax", nonfinite_hint=_NO_MAX_HINT)
 
 
-def check_column_probabilities(answer, scores=STUDENT_SCORES):
+def check_column_probabilities(answer, scores=STUDENT_SCORES, *, decimals=4):
     """Check probabilities for data stored one sample per *column* (classes on axis 0).
 
     Parameters
@@ -385,6 +385,8 @@ def check_column_probabilities(answer, scores=STUDENT_SCORES):
     scores : array_like, optional
         Scores with the classes on axis 0 (default: :data:`STUDENT_SCORES`, 3 answers x 4
         students).
+    decimals : int, optional
+        The precision accepted: every probability right to this many decimals passes.
 
     Returns
     -------
@@ -416,5 +418,5 @@ def check_column_probabilities(answer, scores=STUDENT_SCORES):
             "these are exponentials, not yet probabilities: divide each column by its sum.",
         ),
     )
-    return check_array(answer, softmax(scores, axis=0), what="your probability table", hints=hints)
+    return check_array(answer, softmax(scores, axis=0), what="your probability table", decimals=decimals, hints=hints)
 
