@@ -15,6 +15,7 @@ from softmax_teach.data.sentiment import (
     Vocabulary,
     load_sentiment_corpus,
     load_sentiment_split,
+    nearest_sentence,
     tokenize,
 )
 
@@ -131,9 +132,13 @@ def test_vocabulary_encode_decode_and_padding():
 
 def test_sentiment_split_is_stratified_disjoint_and_vocabulary_comes_from_train_only():
     split = load_sentiment_split()
-    assert len(split.train_texts) + len(split.test_texts) == 582
+    parts = (split.train_texts, split.validation_texts, split.test_texts)
+    assert [len(p) for p in parts] == [377, 88, 117] and sum(len(p) for p in parts) == 582
     assert not set(split.train_texts) & set(split.test_texts)
-    assert abs(split.test_labels.mean() - 0.5) < 0.01
+    assert not set(split.validation_texts) & (set(split.train_texts) | set(split.test_texts))
+    assert abs(split.test_labels.mean() - 0.5) < 0.01 and abs(split.validation_labels.mean() - 0.5) < 0.01
+    # The test part is split off first: it does not depend on the validation size.
+    assert load_sentiment_split(validation_size=0.3).test_texts == split.test_texts
     train_counts = Counter(t for text in split.train_texts for t in tokenize(text))
     assert set(split.vocabulary.itos[2:]) == {t for t, c in train_counts.items() if c >= 2}
     assert load_sentiment_split().test_texts == split.test_texts
@@ -141,3 +146,17 @@ def test_sentiment_split_is_stratified_disjoint_and_vocabulary_comes_from_train_
     assert ids.shape[0] == labels.shape[0] == len(split.test_texts) and ids.dtype == torch.int64
     with pytest.raises(ValueError, match="test_size"):
         load_sentiment_split(test_size=1.5)
+    with pytest.raises(ValueError, match="below 1"):
+        load_sentiment_split(validation_size=0.5, test_size=0.5)
+    with pytest.raises(ValueError, match="part"):
+        split.tensors("dev")
+    assert split.tensors("validation")[0].shape[0] == 88
+
+
+def test_nearest_sentence_finds_the_most_similar_corpus_sentence():
+    corpus = ["The soup was warm.", "The film was dull and long.", "Great soup!"]
+    assert nearest_sentence("the SOUP was warm", corpus) == (0, 1.0)
+    index, similarity = nearest_sentence("A long dull film.", corpus)
+    assert index == 1 and similarity == pytest.approx(3 / 7)
+    with pytest.raises(ValueError, match="no words"):
+        nearest_sentence("?!", corpus)
