@@ -55,3 +55,42 @@ def test_entropy_level_check():
     assert "uniform" in check_entropy_level(math.log(256)).message
     assert "n_keys = 32" in check_entropy_level(_entropy_level(32)).message
     assert "above log 256" in check_entropy_level(7.0).message
+
+
+def test_causal_weights_accept_the_stated_4_decimals_and_name_three_more_slips():
+    from softmax_teach import softmax
+    from softmax_teach.exercises.attention import EXERCISE_KEYS, EXERCISE_QUERIES, causal_weights, check_causal_weights
+
+    q, k = EXERCISE_QUERIES, EXERCISE_KEYS
+    right = causal_weights(q, k)
+    assert check_causal_weights(np.round(right, 4))
+    assert "only to 2 decimals" in check_causal_weights(np.round(right, 2)).message
+    scores = q @ k.T / np.sqrt(3)
+    lower = np.tril(np.ones((4, 4), dtype=bool))
+    upper_masked = softmax(np.where(lower.T, scores, -np.inf), axis=-1)
+    assert "masked the past" in check_causal_weights(upper_masked).message
+    assert "transposed" in check_causal_weights(causal_weights(k, q)).message
+    no_diagonal = softmax(np.where(np.tril(lower, -1), scores, -np.inf), axis=-1)
+    assert "own position" in check_causal_weights(no_diagonal).message
+
+
+def test_merged_state_accepts_4_decimals_and_names_the_upside_down_rescaling():
+    from scipy.special import logsumexp
+
+    from softmax_teach.exercises.attention import check_merged_state
+
+    a, b = np.array([1.0, 3.0, 2.0]), np.array([5.0, 0.0])
+    m = 5.0
+    l = float(np.exp(logsumexp(np.concatenate([a, b])) - m))
+    assert check_merged_state((m, round(l, 4)), a, b)
+    assert "only to 3 decimals" in check_merged_state((m, round(l, 3)), a, b).message
+    upside_down = np.exp(a - 3).sum() * np.exp(m - 3) + np.exp(b - 5).sum() * np.exp(m - 5)
+    assert "upside down" in check_merged_state((m, upside_down), a, b).message
+    assert "no shift" in check_merged_state((m, np.exp(np.concatenate([a, b])).sum()), a, b).message
+
+
+def test_entropy_level_message_quotes_the_level_not_the_answer():
+    from softmax_teach.exercises.attention import check_entropy_level
+
+    verdict = check_entropy_level(5.05, n_keys=256)
+    assert verdict and "about 5.1 nats" in verdict.message

@@ -175,6 +175,82 @@ def test_tiled_attention_with_masks_large_scores_and_a_fully_masked_row():
     assert torch.equal(got[:, 2], torch.zeros(2, 4, dtype=torch.float64))
 
 
+@pytest.mark.parametrize("query_block_size", [1, 2, 5, 100])
+@pytest.mark.parametrize("causal", [False, True])
+def test_tiled_attention_tiles_queries_too_and_still_equals_torch_sdpa(query_block_size, causal):
+    q, k, v = _qkv(n_queries=5, n_keys=9)
+    expected = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    got = tiled_attention(q, k, v, causal=causal, block_size=4, query_block_size=query_block_size)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_tiled_attention_with_query_tiles_broadcasts_and_masks_like_torch():
+    q, k, v = _qkv(batch=(1,), n_queries=6, n_keys=5)
+    k, v = k.expand(3, -1, -1), v.expand(3, -1, -1)  # q broadcasts over a batch of 3
+    allowed = torch.rand(6, 5, generator=torch.Generator().manual_seed(1)) > 0.3
+    allowed[4] = False
+    expected = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+    got = tiled_attention(q, k, v, allowed, block_size=2, query_block_size=4)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="query_block_size"):
+        tiled_attention(q, k, v, query_block_size=0)
+
+
+# --------------------------------------------------------------------------- a trained head
+
+
+def test_running_max_task_targets_are_the_running_maximum():
+    from softmax_teach.models.attention import running_max_task
+
+    tokens, targets = running_max_task(50, length=6, vocab_size=7, seed=2)
+    assert tokens.shape == targets.shape == (50, 6) and tokens.dtype == torch.int64
+    assert int(tokens.min()) >= 0 and int(tokens.max()) <= 6
+    np.testing.assert_array_equal(targets.numpy(), np.maximum.accumulate(tokens.numpy(), axis=1))
+    again, _ = running_max_task(50, length=6, vocab_size=7, seed=2)
+    assert torch.equal(tokens, again)
+
+
+def test_running_max_attention_is_causal_sdpa_over_its_own_projections():
+    from softmax_teach.models.attention import RunningMaxAttention, running_max_task
+
+    torch.manual_seed(0)
+    model = RunningMaxAttention(d_model=8).double()
+    tokens, _ = running_max_task(4, seed=0)
+    x = model.token(tokens) + model.position(torch.arange(8))
+    q, k, v = model.query(x), model.key(x), model.value(x)
+    expected = model.readout(F.scaled_dot_product_attention(q, k, v, is_causal=True))
+    torch.testing.assert_close(model(tokens), expected, rtol=1e-12, atol=1e-12)
+    weights = model.attention(tokens)
+    torch.testing.assert_close(weights, torch.softmax((q @ k.transpose(-2, -1) / math.sqrt(8)).masked_fill(
+        ~torch.tril(torch.ones(8, 8, dtype=torch.bool)), float("-inf")), dim=-1), rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="integer tensor"):
+        model(tokens.double())
+    with pytest.raises(ValueError, match="at most 8"):
+        model(torch.zeros(1, 9, dtype=torch.int64))
+
+
+def test_the_trained_head_solves_the_task_by_looking_at_the_running_maximum():
+    from softmax_teach.models.attention import running_max_task, train_running_max
+
+    result = train_running_max(n_train=2000, n_validation=300, epochs=3)
+    tokens, targets = running_max_task(300, seed=1)
+    with torch.no_grad():
+        predictions = result.model(tokens).argmax(-1)
+        weights = result.model.attention(tokens)
+    assert (predictions == targets).double().mean() > 0.99
+    # Most of each query's weight sits on the positions (at or before it) that hold the running max.
+    holds_max = (tokens[:, None, :] == targets[:, :, None]) & torch.tril(torch.ones(8, 8, dtype=torch.bool))
+    assert (weights * holds_max).sum(-1).mean() > 0.9
+    assert result.validation_loss[-1] < 0.1 * result.validation_loss[0]
+    # An untrained head with the same architecture attends almost anywhere: the pattern is learned.
+    from softmax_teach.models.attention import RunningMaxAttention
+
+    torch.manual_seed(0)
+    untrained = RunningMaxAttention().double()
+    with torch.no_grad():
+        assert (untrained.attention(tokens) * holds_max).sum(-1).mean() < 0.7
+
+
 # --------------------------------------------------------------------------- 1/sqrt(d)
 
 

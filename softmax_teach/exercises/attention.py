@@ -52,7 +52,7 @@ def causal_weights(queries, keys, *, scale=True):
     return softmax(scores + _causal_bias(len(q)), axis=-1)
 
 
-def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS):
+def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS, *, decimals=4):
     """Check causal attention weights computed by hand for ``queries`` and ``keys``.
 
     Parameters
@@ -61,6 +61,8 @@ def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS):
         The learner's weights: row ``i`` is query ``i``'s distribution over the keys.
     queries, keys : array_like, shape (n, d)
         Default: :data:`EXERCISE_QUERIES` and :data:`EXERCISE_KEYS`.
+    decimals : int, optional
+        The precision the exercise asks for: weights right to this many decimals pass.
 
     Returns
     -------
@@ -72,6 +74,9 @@ def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS):
         raise ValueError(f"queries and keys must be (n, d) arrays of the same shape, got {q.shape} and {k.shape}")
     scores = q @ k.T / np.sqrt(q.shape[-1])
     full = softmax(scores, axis=-1)
+    n = len(q)
+    past_only = softmax(np.where(np.tril(np.ones((n, n), dtype=bool), -1), scores, -np.inf), axis=-1)
+    future_only = softmax(np.where(np.triu(np.ones((n, n), dtype=bool)), scores, -np.inf), axis=-1)
     hints = (
         (
             lambda got: np.allclose(got, causal_weights(q, k, scale=False)),
@@ -88,14 +93,30 @@ def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS):
             "-inf before the softmax instead of zeroing the weights after it.",
         ),
         (
+            lambda got: np.allclose(got, causal_weights(k, q)),
+            "your scores are transposed: row i must hold query i's scores against every key, "
+            "queries @ keys.T, not keys @ queries.T.",
+        ),
+        (
+            lambda got: np.allclose(got, future_only),
+            "you masked the past instead of the future: query i may look at keys 0 … i, the lower "
+            "triangle (np.tril), so -inf goes above the diagonal.",
+        ),
+        (
+            lambda got: np.allclose(got, past_only),
+            "a query may look at its own position too: keep the diagonal (np.tril(..., k=0)); as it "
+            "is, query 0 has nothing to look at.",
+        ),
+        (
             lambda got: np.allclose(got.sum(axis=0), 1) and not np.allclose(got.sum(axis=1), 1),
             "the columns sum to 1, not the rows: take the softmax over the keys (axis=-1).",
         ),
     )
-    return check_array(answer, causal_weights(q, k), what="your causal attention weights", hints=hints)
+    return check_array(answer, causal_weights(q, k), what="your causal attention weights", hints=hints,
+                       decimals=decimals)
 
 
-def check_merged_state(answer, first_block, second_block):
+def check_merged_state(answer, first_block, second_block, *, decimals=4):
     """Check the running ``(max, sum)`` after two blocks of scores.
 
     The state of a block ``x`` is ``(m, l) = (max(x), sum(exp(x - m)))``. Merging two states must
@@ -108,6 +129,8 @@ def check_merged_state(answer, first_block, second_block):
         The learner's merged ``(m, l)``, computed from the two states only.
     first_block, second_block : array_like
         The two blocks of scores (1-D, finite).
+    decimals : int, optional
+        The precision the exercise asks for: an ``l`` right to this many decimals passes.
 
     Returns
     -------
@@ -128,15 +151,25 @@ def check_merged_state(answer, first_block, second_block):
     verdict = check_value(got_max, expected_max, what="your merged max m")
     if not verdict:
         return verdict
-    unrescaled = np.exp(a - a.max()).sum() + np.exp(b - b.max()).sum()
+    l_a, l_b = np.exp(a - a.max()).sum(), np.exp(b - b.max()).sum()
     hints = (
         (
-            lambda got: np.isclose(got, unrescaled),
+            lambda got: np.isclose(got, l_a + l_b),
             "you added l1 + l2 as they are, but each was measured against its own block's max: "
             "multiply l1 by exp(m1 - m) and l2 by exp(m2 - m) first.",
         ),
+        (
+            lambda got: np.isclose(got, l_a * np.exp(expected_max - a.max()) + l_b * np.exp(expected_max - b.max())),
+            "the rescaling is upside down: exp(m - m_i) is at least 1 and makes a block's sum bigger; "
+            "multiply l_i by exp(m_i - m), which is at most 1 (the block's max was too small a shift).",
+        ),
+        (
+            lambda got: np.isclose(got, np.exp(both).sum()),
+            "that is the sum of exp(x) with no shift at all: l is measured against the max m, "
+            "sum(exp(x - m)), and must come from (m1, l1) and (m2, l2) only.",
+        ),
     )
-    return check_value(got_sum, expected_sum, what="your merged sum l", rtol=1e-9, hints=hints)
+    return check_value(got_sum, expected_sum, what="your merged sum l", rtol=1e-9, hints=hints, decimals=decimals)
 
 
 def _entropy_level(n_keys, scaled=True):
@@ -173,7 +206,7 @@ def check_entropy_level(answer, n_keys=256, *, decimals=1):
         return Feedback(False, f"your level should be a number (nats), got {type(answer).__name__}.")
     expected = _entropy_level(n_keys)
     if within_decimals(got, expected, decimals):
-        return Feedback(True, f"the scaled curve stays at about {got:.{decimals}f} nats for {n_keys} keys, "
+        return Feedback(True, f"the scaled curve stays at about {expected:.{decimals}f} nats for {n_keys} keys, "
                         f"{np.log(n_keys) - expected:.2f} below the uniform log {n_keys} = {np.log(n_keys):.3f}.")
     if within_decimals(got, np.log(n_keys), decimals):
         return Feedback(False, f"that is log {n_keys}, the entropy of uniform weights: the scaled scores still "

@@ -10,6 +10,10 @@
 - :func:`tiled_attention` — the same result from one pass over blocks of keys with an online
   softmax (running max and sum), the idea behind FlashAttention (Dao et al., 2022).
 - :func:`causal_mask` and :func:`attention_entropy` (why the ``1/√d``).
+- :class:`RunningMaxAttention`, :func:`running_max_task` and :func:`train_running_max` — one head
+  of causal self-attention with learned ``W_Q``, ``W_K``, ``W_V``, trained in seconds to output the
+  largest digit seen so far: attention weights that *mean* something (each query learns to look
+  at the position of the running maximum), unlike weights from random vectors.
 
 Masks follow torch's convention: a boolean mask is True where a query *may* look at a key; a
 float mask is added to the scores (``-inf`` forbids). A query that may look at no key at all
@@ -38,8 +42,11 @@ __all__ = [
     "attention_entropy",
     "attention_weights",
     "causal_mask",
+    "RunningMaxAttention",
+    "running_max_task",
     "scaled_dot_product_attention",
     "tiled_attention",
+    "train_running_max",
 ]
 
 
@@ -221,15 +228,20 @@ def scaled_dot_product_attention(q, k, v, mask=None, *, causal=False, scale=None
     return torch.matmul(attention_weights(q, k, mask, causal=causal, scale=scale), v)
 
 
-def tiled_attention(q, k, v, mask=None, *, causal=False, scale=None, block_size=64):
-    r"""Scaled dot-product attention from one pass over blocks of ``block_size`` keys.
+def tiled_attention(q, k, v, mask=None, *, causal=False, scale=None, block_size=64, query_block_size=None):
+    r"""Scaled dot-product attention in tiles: blocks of queries, each in one pass over blocks of keys.
 
-    For each block the scores are computed, and three running quantities per query are
-    updated: the max ``m`` of the scores seen so far, the sum ``l`` of ``exp(score - m)``, and the
-    weighted sum of values ``o``. When the max grows, ``l`` and ``o`` are rescaled by
-    ``exp(m_old - m_new)``; at the end ``o / l`` is the attention output. The full ``Lq × Lk``
-    score matrix is never stored: only one ``Lq × block_size`` tile at a time (FlashAttention's
-    tiling, Dao et al. 2022, built on the online softmax of Milakov & Gimelshein 2018).
+    For each block of keys the scores of the current block of queries are computed, and three
+    running quantities per query are updated: the max ``m`` of the scores seen so far, the sum
+    ``l`` of ``exp(score - m)``, and the weighted sum of values ``o``. When the max grows, ``l`` and
+    ``o`` are rescaled by ``exp(m_old - m_new)``; after the last block ``o / l`` is the output.
+    Because the normalisation is applied to ``o`` at the end, the online softmax is *fused* with
+    the weighted sum: the keys and values are read once, where a standalone online softmax
+    (:func:`softmax_teach.numerics.online_softmax`) needs a second pass to write its
+    probabilities. The queries are independent, so they are tiled too; the scores are then only
+    ever held one ``query_block_size × block_size`` tile at a time, as in FlashAttention (Dao et al.
+    2022, built on the online normaliser of Milakov & Gimelshein 2018). A mask, if given, is
+    still built whole here (this is a teaching version, not a memory-saving kernel).
 
     Parameters
     ----------
@@ -237,6 +249,8 @@ def tiled_attention(q, k, v, mask=None, *, causal=False, scale=None, block_size=
         As in :func:`scaled_dot_product_attention`.
     block_size : int
         Keys per block (>= 1).
+    query_block_size : int, optional
+        Queries per block (>= 1); default: all queries in one block.
 
     Returns
     -------
@@ -247,12 +261,26 @@ def tiled_attention(q, k, v, mask=None, *, causal=False, scale=None, block_size=
     block_size = _validation.positive_int(block_size, "block_size")
     scale = _scale_for(q, scale)
     n_queries, n_keys = q.shape[-2], k.shape[-2]
+    if query_block_size is None:
+        query_block_size = max(n_queries, 1)
+    query_block_size = _validation.positive_int(query_block_size, "query_block_size")
     batch_shape = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     scores_shape = (*batch_shape, n_queries, n_keys)
     bias = _additive_mask(mask, causal, scores_shape, q.dtype, q.device)
     if bias is not None:
         bias = bias.expand(scores_shape)
+    q = q.expand(*batch_shape, *q.shape[-2:])
+    tiles = []
+    for start in range(0, max(n_queries, 1), query_block_size):
+        rows = slice(start, start + query_block_size)
+        tiles.append(_attention_over_key_blocks(q[..., rows, :], k, v, None if bias is None else bias[..., rows, :],
+                                                scale, block_size))
+    return torch.cat(tiles, dim=-2)
 
+
+def _attention_over_key_blocks(q, k, v, bias, scale, block_size):
+    """One block of queries against every block of keys, with a running max, sum and output."""
+    batch_shape, n_queries, n_keys = q.shape[:-2], q.shape[-2], k.shape[-2]
     running_max = torch.full((*batch_shape, n_queries, 1), -math.inf, dtype=q.dtype, device=q.device)
     running_sum = torch.zeros_like(running_max)
     output = torch.zeros((*batch_shape, n_queries, v.shape[-1]), dtype=q.dtype, device=q.device)
@@ -386,3 +414,129 @@ class AdditiveAttention(nn.Module):
         weights = _masked_softmax(scores)
         context = torch.bmm(weights.unsqueeze(1), encoder_outputs).squeeze(1)
         return AttentionOutput(context, weights)
+
+
+# --------------------------------------------------------------------------- a trained head
+
+
+def running_max_task(n_sequences, *, length=8, vocab_size=10, seed=0):
+    """Random digit sequences and, at every position, the largest digit so far.
+
+    The task needs attention that depends on content and respects causality: to answer at
+    position ``i`` a model must find, among positions ``0 … i`` only, the one holding the largest
+    digit.
+
+    Parameters
+    ----------
+    n_sequences : int
+    length : int
+        Digits per sequence.
+    vocab_size : int
+        Digits are ``0 … vocab_size - 1``.
+    seed : int
+        Seed of the ``torch.Generator`` that draws the digits.
+
+    Returns
+    -------
+    tokens, targets : torch.Tensor of int64, shape (n_sequences, length)
+        ``targets[:, i] = tokens[:, :i + 1].max()``.
+
+    Examples
+    --------
+    >>> tokens, targets = running_max_task(1, length=5, seed=3)
+    >>> bool((targets == torch.cummax(tokens, dim=1).values).all())
+    True
+    """
+    n_sequences = _validation.positive_int(n_sequences, "n_sequences")
+    length = _validation.positive_int(length, "length")
+    vocab_size = _validation.positive_int(vocab_size, "vocab_size")
+    generator = torch.Generator().manual_seed(seed)
+    tokens = torch.randint(0, vocab_size, (n_sequences, length), generator=generator)
+    return tokens, torch.cummax(tokens, dim=1).values
+
+
+class RunningMaxAttention(nn.Module):
+    r"""One head of causal self-attention with learned projections, and a linear read-out.
+
+    ``x = token_embedding + position_embedding``; ``q, k, v = x W_Q, x W_K, x W_V``;
+    ``weights = softmax(q kᵀ / √d + causal mask)``; logits ``= (weights v) W_out``. Nothing but the
+    attention mixes positions, so whatever the model knows about earlier digits it learned to
+    fetch through ``W_Q`` and ``W_K``.
+
+    Parameters
+    ----------
+    vocab_size : int
+    max_length : int
+        Longest sequence (one position embedding each).
+    d_model : int
+        Width of embeddings, queries, keys and values.
+    """
+
+    def __init__(self, vocab_size=10, max_length=8, d_model=16):
+        super().__init__()
+        vocab_size = _validation.positive_int(vocab_size, "vocab_size")
+        max_length = _validation.positive_int(max_length, "max_length")
+        d_model = _validation.positive_int(d_model, "d_model")
+        self.token = nn.Embedding(vocab_size, d_model)
+        self.position = nn.Embedding(max_length, d_model)
+        self.query = nn.Linear(d_model, d_model, bias=False)
+        self.key = nn.Linear(d_model, d_model, bias=False)
+        self.value = nn.Linear(d_model, d_model, bias=False)
+        self.readout = nn.Linear(d_model, vocab_size)
+
+    def _embed(self, tokens):
+        if not isinstance(tokens, torch.Tensor) or tokens.dtype not in (torch.int32, torch.int64) or tokens.dim() != 2:
+            shape = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens).__name__
+            raise ValueError(f"tokens must be an integer tensor of shape (batch, length), got {shape}")
+        if tokens.shape[1] > self.position.num_embeddings:
+            raise ValueError(f"sequences of at most {self.position.num_embeddings} tokens, got {tokens.shape[1]}")
+        return self.token(tokens) + self.position(torch.arange(tokens.shape[1], device=tokens.device))
+
+    def attention(self, tokens):
+        """Causal attention weights, shape (batch, length, length): row ``i`` is query ``i``'s distribution."""
+        x = self._embed(tokens)
+        return attention_weights(self.query(x), self.key(x), causal=True)
+
+    def forward(self, tokens):
+        """Logits over the vocabulary at every position, shape (batch, length, vocab_size)."""
+        x = self._embed(tokens)
+        weights = attention_weights(self.query(x), self.key(x), causal=True)
+        return self.readout(weights @ self.value(x))
+
+
+def _sequence_cross_entropy(logits, target):
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+
+
+def train_running_max(*, n_train=4000, n_validation=1000, epochs=4, d_model=16, lr=0.01, seed=0,
+                      dtype=torch.float64):
+    """Train :class:`RunningMaxAttention` on :func:`running_max_task` (seconds on one core).
+
+    Parameters
+    ----------
+    n_train, n_validation : int
+        Training sequences (drawn with ``seed``) and held-out ones (drawn with ``seed + 1``).
+    epochs : int
+    d_model : int
+    lr : float
+        Adam's learning rate; mini-batches of 100.
+    seed : int
+        Seeds the data, the weights and the shuffling (:func:`softmax_teach.training.train`).
+    dtype : torch.dtype
+        float64 by default, so that CPUs whose kernels round differently still agree on the
+        printed digits.
+
+    Returns
+    -------
+    TrainingResult
+        ``result.model`` is in ``eval()`` mode and in ``dtype``; ``result.validation_loss`` has
+        one held-out loss per epoch. ``running_max_task(n_validation, seed=seed + 1)`` gives the
+        held-out sequences again.
+    """
+    from softmax_teach.training import train
+
+    result = train(lambda: RunningMaxAttention(d_model=d_model).to(dtype), _sequence_cross_entropy,
+                   running_max_task(n_train, seed=seed), validation_data=running_max_task(n_validation, seed=seed + 1),
+                   epochs=epochs, batch_size=100, optimizer="adam", lr=lr, seed=seed)
+    result.model.eval()
+    return result
