@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from softmax_teach import statistics
 from softmax_teach.numerics import softmax
 
 __all__ = [
@@ -482,9 +483,7 @@ def paired_difference(result, baseline):
             f"the two results have {result.final_regret.size} and {baseline.final_regret.size} runs: "
             "a paired difference needs the same seeds for both"
         )
-    difference = result.final_regret - baseline.final_regret
-    error = difference.std(ddof=1) / np.sqrt(difference.size) if difference.size > 1 else float("nan")
-    return float(difference.mean()), float(error)
+    return statistics.paired_difference(result.final_regret, baseline.final_regret)
 
 
 @dataclass(frozen=True)

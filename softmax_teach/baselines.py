@@ -1,7 +1,7 @@
-"""Honest baselines and error bars for the small classifiers of the course.
+"""Honest baselines for the small classifiers of the course.
 
-* :func:`binomial_standard_error` is the standard error of an accuracy measured on ``n`` test
-  examples, ``sqrt(p (1 - p) / n)``: on 117 sentences, 85 % carries about ±3.3 points.
+* :func:`paired_difference` compares two classifiers on the same test examples (the error bars
+  themselves live in :mod:`softmax_teach.statistics`, which this module re-exports);
 * :class:`BagOfWords` is notebook 09's baseline: word presence features (scikit-learn's
   ``CountVectorizer`` with this package's tokenizer) and multinomial logistic regression, with the
   penalty ``C`` chosen on a validation part by its log-loss.
@@ -11,31 +11,15 @@ Tested in ``tests/test_baselines.py`` against scikit-learn and a binomial simula
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
+
+from softmax_teach import _validation, statistics
+from softmax_teach.statistics import binomial_standard_error
 
 __all__ = ["binomial_standard_error", "paired_difference", "BagOfWords"]
 
 #: The penalties :meth:`BagOfWords.fit` tries by default (scikit-learn's ``C``, log-spaced).
 DEFAULT_CS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-
-
-def binomial_standard_error(accuracy, n):
-    """Standard error of an accuracy ``accuracy`` measured on ``n`` independent examples.
-
-    Examples
-    --------
-    >>> round(binomial_standard_error(99 / 117, 117), 4)
-    0.0334
-    """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    accuracy = float(accuracy)
-    if not 0.0 <= accuracy <= 1.0:
-        raise ValueError(f"accuracy must be in [0, 1], got {accuracy!r}")
-    return math.sqrt(accuracy * (1.0 - accuracy) / n)
 
 
 def paired_difference(correct_a, correct_b):
@@ -59,12 +43,9 @@ def paired_difference(correct_a, correct_b):
     """
     a = np.asarray(correct_a, dtype=float)
     b = np.asarray(correct_b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
-        raise ValueError(f"correct_a and correct_b must be two vectors of the same length >= 2, got {a.shape} and {b.shape}")
     if not (np.isin(a, (0, 1)).all() and np.isin(b, (0, 1)).all()):
         raise ValueError("correct_a and correct_b must hold 0/1 (or booleans): was each example right?")
-    differences = a - b
-    return float(differences.mean()), float(differences.std(ddof=1) / math.sqrt(differences.size))
+    return statistics.paired_difference(a, b)
 
 
 class BagOfWords:
@@ -105,7 +86,7 @@ class BagOfWords:
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import log_loss
 
-        if not Cs or any(not (isinstance(C, numbers.Real) and C > 0) for C in Cs):
+        if not Cs or any(not (_validation.is_real(C) and C > 0) for C in Cs):
             raise ValueError(f"Cs must be positive numbers, got {Cs!r}")
         self.vectorizer = self._vectorizer()
         features = self.vectorizer.fit_transform(train_texts)
