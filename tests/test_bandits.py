@@ -379,3 +379,31 @@ def test_parameter_study_curves_draw_one_curve_and_one_best_marker_per_study():
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert any(label.startswith(f"best T = {studies[0].best_value:g}") for label in labels)
     plt.close("all")
+
+
+def test_check_boltzmann_probabilities_names_a_flipped_sign_sorted_output_and_rounding():
+    from softmax_teach.exercises.bandits import check_boltzmann_probabilities
+
+    def right(q, t):
+        return scipy_softmax(q / t)
+
+    assert "worst" in check_boltzmann_probabilities(lambda q, t: right(-q, t)).message
+    assert "sorted" in check_boltzmann_probabilities(lambda q, t: np.sort(right(q, t))).message
+    assert "sorted" in check_boltzmann_probabilities(lambda q, t: np.sort(right(q, t))[::-1]).message
+    assert "rounded" in check_boltzmann_probabilities(lambda q, t: np.round(right(q, t), 4)).message
+
+
+def test_check_policy_gradient_accepts_3_decimals_and_names_three_more_slips():
+    from softmax_teach.exercises.bandits import check_policy_gradient
+
+    preferences, action, temperature = np.array([0.5, -0.2, 1.0]), 0, 0.5
+    h = torch.tensor(preferences, requires_grad=True)
+    torch.log_softmax(h / temperature, -1)[action].backward()
+    right = h.grad.numpy()
+    assert check_policy_gradient(np.round(right, 3), preferences, action, temperature)
+    assert "only to 2 decimals" in check_policy_gradient(np.round(right, 2), preferences, action, temperature).message
+    pi, untempered = scipy_softmax(preferences / temperature), scipy_softmax(preferences)
+    assert "multiplied by T" in check_policy_gradient((np.eye(3)[0] - pi) * temperature, preferences, action, temperature).message
+    assert "without the temperature" in check_policy_gradient((np.eye(3)[0] - untempered) / temperature, preferences,
+                                                              action, temperature).message
+    assert "action 2" in check_policy_gradient((np.eye(3)[2] - pi) / temperature, preferences, action, temperature).message

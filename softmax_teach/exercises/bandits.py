@@ -85,12 +85,42 @@ def _check_policy_function(policy):
                                 f"T = {temperature:g}.")
         verdict = _check_probabilities(result, q, temperature)
         if not verdict:
+            # A one-hot case cannot tell some slips apart (sorted one-hot probabilities look like a
+            # flipped sign): name a slip only if the function makes it in every case.
+            for rule, message in _POLICY_SLIPS:
+                if _makes_slip_everywhere(policy, rule):
+                    return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {message}")
             if any(_same_array(result, softmax(np.array(other), temperature=t)) for other, t in BOLTZMANN_CASES):
                 return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g} your policy returned the "
                                 "answer of another case: compute the probabilities from the Q-values and T it is given.")
             return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {verdict.message}")
     return Feedback(True, f"your policy gives softmax(Q / T) in all {len(BOLTZMANN_CASES)} cases, including "
                     "T = 0.002 and Q-values above 1000, where exp(Q / T) overflows.")
+
+
+_POLICY_SLIPS = (
+    (lambda q, t: softmax(-q, temperature=t),
+     "your policy prefers the *worst* actions: the sign of Q is flipped. Better Q-values must get larger "
+     "probabilities, exp(+Q / T)."),
+    (lambda q, t: np.sort(softmax(q, temperature=t)),
+     "your probabilities are sorted, not in the actions' order: entry a must be action a's probability."),
+    (lambda q, t: np.sort(softmax(q, temperature=t))[::-1],
+     "your probabilities are sorted, not in the actions' order: entry a must be action a's probability."),
+)
+
+
+def _makes_slip_everywhere(policy, rule):
+    for q_values, temperature in BOLTZMANN_CASES:
+        q = np.array(q_values)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                result = policy(q.copy(), temperature)
+            except Exception:  # already reported by the caller if it matters
+                return False
+        if not _same_array(result, rule(q, temperature)):
+            return False
+    return True
 
 
 def _same_array(answer, candidate):
@@ -122,11 +152,16 @@ def _check_probabilities(answer, q, temperature):
             lambda a: a.shape == expected.shape and not np.isclose(a.sum(), 1.0),
             "your probabilities do not sum to 1: divide by the sum of the exponentials.",
         ),
+        (
+            lambda a: a.shape == expected.shape and np.allclose(a, expected, rtol=0, atol=5e-3),
+            "your probabilities are close but rounded: return them unrounded, in float64 (the check "
+            "compares to 6 significant figures).",
+        ),
     )
     return check_array(answer, expected, what="your action probabilities", rtol=1e-6, atol=1e-9, hints=hints)
 
 
-def check_policy_gradient(answer, preferences, action, temperature=1.0):
+def check_policy_gradient(answer, preferences, action, temperature=1.0, *, decimals=3):
     """Check ``d log pi(action) / d preferences`` for the policy ``pi = softmax(preferences / T)``.
 
     Parameters
@@ -139,6 +174,8 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0):
         The action taken.
     temperature : float, optional
         ``T > 0``.
+    decimals : int, optional
+        The precision the exercise asks for: a gradient right to this many decimals passes.
 
     Returns
     -------
@@ -165,8 +202,17 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0):
         (matches(onehot - pi), f"you forgot the factor 1/T = {1 / temperature:g}: pi depends on H / T, so the chain rule divides by T."),
         (matches(-pi / temperature), "the one-hot term is missing: log pi(a) = H_a / T - logsumexp(H / T), and the first term adds 1/T to entry a."),
         (matches(onehot * (1 - pi) / temperature), "you kept only the diagonal: every other action's preference goes down by pi_j / T too."),
+        (matches((onehot - pi) * temperature), f"you multiplied by T = {temperature:g}; the chain rule through H / T "
+         "divides by T."),
     )
-    return check_array(answer, expected, what="your gradient", hints=hints)
+    if temperature != 1.0:
+        untempered = softmax(preferences)
+        hints += ((matches((onehot - untempered) / temperature), "your pi is softmax(H), without the temperature: "
+                   "the policy is softmax(H / T), so compute pi with temperature=T."),)
+    wrong_actions = [b for b in range(preferences.size) if b != action]
+    hints += tuple((matches((np.eye(preferences.size)[b] - pi) / temperature), f"your one-hot is at action {b}, but "
+                    f"the action taken is {action}: the +1/T goes to entry {action}.") for b in wrong_actions)
+    return check_array(answer, expected, what="your gradient", hints=hints, decimals=decimals)
 
 
 def check_reward_scaling(temperature, epsilon, *, scale=10.0, base_temperature=0.2, base_epsilon=0.1, decimals=2):
