@@ -60,7 +60,7 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
         if decimals is not None:
             close |= np.isfinite(got) & (np.abs(got - want) <= _half_unit(decimals) + 1e-12 * np.abs(want))
     if close.all():
-        return Feedback(True, f"{what}: every value is as expected.")
+        return Feedback(True, f"{what}: every value matches the expected one.")
     for predicate, hint in hints:
         if predicate(got):
             return Feedback(False, hint)
