@@ -28,7 +28,7 @@ DASHBOARD_JUPYTER_PATH = Path(__file__).resolve().parent / "dashboard" / "jupyte
 DASHBOARD_TEMPLATE = "softmax-explorer"
 DEFAULT_MAX_KERNELS = 20
 DEFAULT_CULL_AFTER = 300.0
-DEFAULT_IOPUB_TIMEOUT = 60.0
+DEFAULT_IOPUB_TIMEOUT = 60  # seconds (an integer trait of nbclient)
 TOKEN_VARIABLE = "SOFTMAX_TEACH_TOKEN"  # read by softmax_teach.dashboard.voila_app
 # Tokens students type: no 0/o, 1/l/i look-alikes. 10 characters = 49 bits.
 TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -113,7 +113,7 @@ def voila_command(notebook=DASHBOARD_NOTEBOOK, *, host=DEFAULT_HOST, port=DEFAUL
         # DASHBOARD_JUPYTER_PATH on JUPYTER_PATH: run it with dashboard_environment()).
         f"--template={DASHBOARD_TEMPLATE}",
         f"--ClassroomVoila.max_kernels={max_kernels}",
-        f"--VoilaExecutor.iopub_timeout={iopub_timeout:g}",
+        f"--VoilaExecutor.iopub_timeout={max(1, int(round(iopub_timeout)))}",
         "--VoilaExecutor.startup_timeout=120",  # a kernel starting among 30 others on 2 cores
     ]
     if cull_after:
