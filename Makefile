@@ -6,6 +6,9 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8866
 THEME ?= light
+# make dashboard HOST=0.0.0.0 CLASS_SIZE=30 [TOKEN=abcdefgh]: a class on this machine's network.
+CLASS_SIZE ?=
+TOKEN ?=
 
 # Outputs stored in notebooks must not depend on the machine: no progress bars, fixed hashing.
 export TQDM_DISABLE := 1
@@ -35,7 +38,8 @@ test-lanes: $(INSTALLED)
 	scripts/cpu-lane baseline $(BIN)/python -m pytest notebooks $(NBVAL) -p no:cacheprovider
 
 dashboard: $(INSTALLED)
-	$(BIN)/softmax-teach dashboard --host $(HOST) --port $(PORT) --theme $(THEME)
+	$(BIN)/softmax-teach dashboard --host $(HOST) --port $(PORT) --theme $(THEME) \
+		$(if $(CLASS_SIZE),--class-size $(CLASS_SIZE)) $(if $(TOKEN),--token $(TOKEN))
 
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab notebooks/

@@ -1,0 +1,128 @@
+"""Measure the Softmax Explorer serving a class: 30 protocol-level students against one real server.
+
+A server with ``--class-size 30`` (30 preheated kernels, cap 33) on a free port of 127.0.0.1.
+Thirty students arrive within 10 s (evenly spread); each does what the browser's widget front end
+does: fetch the page, open the kernel channel with the v1 subprotocol, request every widget's
+state, move the temperature slider and wait for the new figure. Then 10 of them drag at once
+(20 changes each, each waiting for its figure, as ipywidgets keeps one change in flight).
+
+Printed, beside the issue-12 targets:
+- how many were served;
+- time from arriving to the first slider response, median and max;
+- p95 slider -> figure time while 10 drag at once;
+- the server's and kernels' memory (RSS): sum, per kernel, per student;
+- after the class: the freeze client of issue 12 (no subprotocol) and the time the server then
+  takes to answer another request.
+
+The clients share the machine's cores with the server (as a real class does not), and the load
+average is printed with the figures. Nothing is asserted.
+
+Usage: python bench/bench_classroom.py [--students 30] [--arrival 10] [--draggers 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from servers import running_voila, tree_rss  # noqa: E402
+from widget_client import WidgetClient, arrive_and_move, fetch  # noqa: E402
+
+
+async def arrive_later(delay, url, temperature):
+    await asyncio.sleep(delay)
+    try:
+        return await arrive_and_move(url, temperature)
+    except Exception as error:  # noqa: BLE001 - counted as not served, with the reason
+        return error
+
+
+async def drag(student, changes):
+    times = []
+    for step in range(changes):
+        # Values not seen before by this kernel (no PNG cache hits), never the current one.
+        value = 0.3 + 0.013 * step + 0.0007 * (hash(student.kernel_id) % 97)
+        seconds, _ = await student.move_and_wait_for_figure(student.slider, round(value, 6), student.figure)
+        times.append(seconds)
+    return times
+
+
+async def lesson(server, students, arrival, draggers, changes):
+    delays = np.linspace(0.0, arrival, students)
+    started = time.perf_counter()
+    results = await asyncio.gather(*(arrive_later(d, server.url, 1.5 + 0.01 * i) for i, d in enumerate(delays)))
+    arrival_span = time.perf_counter() - started
+    served = [r for r in results if isinstance(r, WidgetClient)]
+    failures = [r for r in results if not isinstance(r, WidgetClient)]
+    memory_class = tree_rss(server.process.pid)
+    drags = await asyncio.gather(*(drag(s, changes) for s in served[:draggers]))
+    # The issue-12 freeze client, then someone else's request.
+    legacy = WidgetClient(server.url, protocol="legacy")
+    legacy.kernel_id, legacy.cookies = served[0].kernel_id, served[0].cookies
+    try:
+        await legacy.connect()
+        refused = "connected (not refused!)"
+    except Exception as error:  # noqa: BLE001
+        refused = f"refused ({str(error)[:60]})"
+    t0 = time.perf_counter()
+    status, _, _ = await asyncio.to_thread(fetch, f"{server.url}api/kernels/{served[0].kernel_id}", None, 30)
+    answer = time.perf_counter() - t0
+    for s in served:
+        await s.close_tab()
+    return served, failures, arrival_span, memory_class, drags, refused, (status, answer)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--arrival", type=float, default=10.0, help="seconds over which they arrive")
+    parser.add_argument("--draggers", type=int, default=10)
+    parser.add_argument("--changes", type=int, default=20, help="slider changes per dragging student")
+    args = parser.parse_args(argv)
+
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    t0 = time.perf_counter()
+    with running_voila(class_size=args.students, cull_after=0, startup_timeout=600) as server:
+        startup = time.perf_counter() - t0
+        idle_server, idle_kernels = tree_rss(server.process.pid)
+        served, failures, span, (server_rss, kernel_rss), drags, refused, (status, answer) = asyncio.run(
+            lesson(server, args.students, args.arrival, args.draggers, args.changes))
+        iopub_timeouts = server.log_text().count("Timeout waiting for IOPub output")
+    first = [s.arrived_to_figure for s in served]
+    dragged = [t for times in drags for t in times]
+    mb = 1e6
+    print(f"server start with {args.students} preheated kernels: {startup:.0f} s "
+          f"(idle: server {idle_server / mb:.0f} MB, {len(idle_kernels)} kernels {sum(idle_kernels.values()) / mb:.0f} MB)")
+    print(f"students served: {len(served)} of {args.students} (arrivals over {args.arrival:.0f} s, "
+          f"all done after {span:.1f} s)  target: all")
+    for failure in failures[:5]:
+        print(f"  not served: {failure!r}"[:200])
+    if first:
+        print(f"arrival -> first slider response: median {statistics.median(first):.2f} s, max {max(first):.2f} s"
+              "  target: < 10 s each")
+    if dragged:
+        print(f"slider -> figure with {len(drags)} dragging at once ({len(dragged)} changes): "
+              f"median {statistics.median(dragged) * 1e3:.0f} ms, p95 {np.percentile(dragged, 95) * 1e3:.0f} ms, "
+              f"max {max(dragged) * 1e3:.0f} ms  target: p95 < 250 ms")
+    total = server_rss + sum(kernel_rss.values())
+    per_kernel = sum(kernel_rss.values()) / max(len(kernel_rss), 1)
+    print(f"memory with the class: server {server_rss / mb:.0f} MB + {len(kernel_rss)} kernels "
+          f"{sum(kernel_rss.values()) / mb:.0f} MB = {total / mb:.0f} MB; per kernel {per_kernel / mb:.0f} MB "
+          f"(min {min(kernel_rss.values()) / mb:.0f}, max {max(kernel_rss.values()) / mb:.0f}); "
+          f"per student {total / max(len(served), 1) / mb:.0f} MB")
+    print(f"IOPub timeouts in the log: {iopub_timeouts}")
+    print(f"issue-12 freeze client: {refused}; the next request answered in {answer * 1e3:.0f} ms (HTTP {status})")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
