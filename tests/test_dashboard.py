@@ -471,7 +471,7 @@ def test_the_dashboard_imports_neither_torch_nor_sympy():
 
 def test_voila_command_serves_on_loopback_with_sources_stripped_and_a_preheated_kernel():
     command = voila_command("notebooks/dashboard.ipynb", port=9999, theme="dark")
-    assert command[1:4] == ["-m", "voila", "notebooks/dashboard.ipynb"]
+    assert command[1] == "-m" and "voila" in command[2] and command[3] == "notebooks/dashboard.ipynb"
     for flag in ["--port=9999", "--Voila.ip=127.0.0.1", "--strip_sources=True", "--theme=dark",
                  "--preheat_kernel=True", "--pool_size=1", "--no-browser"]:
         assert flag in command
@@ -513,3 +513,199 @@ def test_loading_preview_is_the_first_tabs_own_figure_marked_for_the_template():
     png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', bundle).group(1))
     assert png == bytes(app.explorer_tabs[0].image.value)
     assert png == bytes(TemperatureTab(theme="light").image.value)  # the default state, freshly drawn
+
+
+# --------------------------------------------------------------------------- controls that never desync (issue 13)
+from softmax_teach.dashboard import apply_query  # noqa: E402
+from softmax_teach.dashboard.state import (  # noqa: E402
+    MAX_ABS_LOGIT,
+    SamplingState,
+    format_query,
+    parse_query,
+    parse_seed,
+    parse_temperature,
+    round_temperature,
+)
+from softmax_teach.dashboard.views import FloatSlider, slider_limit  # noqa: E402
+
+
+def test_a_slider_sends_its_range_before_its_value_in_one_message():
+    # hold_sync sends a set of keys in set order; value before max made the browser clamp 800 to 10.
+    slider = FloatSlider(min=-10, max=10, step=0.1)
+    sent = []
+    slider._send = lambda message, buffers=None: sent.append(list(message["state"]))
+    with slider.hold_sync():
+        slider.max = 1000.0
+        slider.min = -1000.0
+        slider.value = 800.0
+    assert sent == [["min", "max", "value"]]
+
+
+def test_pasted_logits_survive_the_browsers_echo_of_the_slider():
+    tab = TemperatureTab()
+    tab.stable_toggle.value = False
+    tab.editor.text.value = "800, 1, 0.1"
+    assert tab.editor.sliders[0].max == 1000 and tab.state.logits == (800.0, 1.0, 0.1)
+    # The browser sends back what its grid shows: 800.0000000001, 0.09999999999999964: no change.
+    for i, echo in [(0, 800.0000000001), (1, 1.0000000000002), (2, 0.09999999999999964)]:
+        tab.editor.sliders[i].value = echo
+    assert tab.state.logits == (800.0, 1.0, 0.1) and tab.editor.text.value == "800, 1, 0.1"
+    assert tab.state.overflowed and "overflow → nan" in tab.stats_readout.value
+    # A late echo of the value slider 0 showed before the paste is put back, not used.
+    tab.editor.sliders[0].value = 2.0
+    assert tab.state.logits == (800.0, 1.0, 0.1) and tab.editor.sliders[0].value == 800.0
+    tab.editor.text.value = "1000, 2000, 3000"
+    assert [s.value for s in tab.editor.sliders[:3]] == [1000.0, 2000.0, 3000.0]
+    assert tab.editor.text.value == "1000, 2000, 3000"
+
+
+def test_an_off_grid_pasted_logit_is_kept_exactly():
+    tab = TemperatureTab()
+    tab.editor.text.value = "2, 1, 0.123"
+    tab.editor.sliders[2].value = 0.1  # the browser's grid shows 0.123 at 0.1
+    assert tab.state.logits == (2.0, 1.0, 0.123)
+    tab.editor.sliders[2].value = 0.2  # a real move
+    assert tab.state.logits == (2.0, 1.0, 0.2)
+
+
+@pytest.mark.parametrize("logits, limit", [((2, 1, 0.1), 10), ((800, 1, 0.1), 1000), ((1000, 2000, 3000), 5000),
+                                           ((12, 0), 20), ((-1e4, 0), 1e4)])
+def test_slider_limit_is_the_next_round_number(logits, limit):
+    assert slider_limit(logits) == limit
+
+
+def test_slider_ranges_follow_the_state_both_ways():
+    tab = TemperatureTab(seed=1)
+    tab.editor.text.value = "1000, 2000, 3000"
+    assert {(s.min, s.max) for s in tab.editor.sliders} == {(-5000, 5000)}
+    tab.reset_button.click()
+    assert {(s.min, s.max) for s in tab.editor.sliders} == {(-10, 10)}
+    tab.editor.text.value = "1000, 2000, 3000"
+    tab.randomise_button.click()
+    assert {(s.min, s.max) for s in tab.editor.sliders} == {(-10, 10)}
+
+
+@pytest.mark.parametrize("text", ["-1e308, 1e308", "10001, 0", "2, -20000"])
+def test_logits_beyond_the_bound_get_a_message_and_change_nothing(text):
+    tab = TemperatureTab()
+    tab.editor.text.value = text
+    assert "out of range" in tab.editor.message.value and f"{MAX_ABS_LOGIT:g}" in tab.editor.message.value
+    assert tab.state.logits == (2.0, 1.0, 0.1)
+    assert [s.value for s in tab.editor.sliders[:3]] == [2.0, 1.0, 0.1]
+    with pytest.raises(ValueError, match="between"):
+        TemperatureState((1e308, 0.0))
+
+
+@pytest.mark.parametrize("value", [0.01, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 2.5, 5.0, 7.0, 10.0, 50.0, 100.0])
+def test_the_log_slider_position_of_a_round_temperature_is_that_temperature(value):
+    position = round(math.log10(value), 2)
+    assert round_temperature(position) == value
+    tab = TemperatureTab()
+    tab.temperature_slider.value = 10**position  # what the browser sends: 10 ** -0.30 = 0.501 for 0.5
+    assert tab.state.temperature == value and tab.temperature_text.value == f"{value:g}"
+
+
+def test_a_typed_temperature_is_exact_and_the_slider_echo_keeps_it():
+    tab = TemperatureTab()
+    tab.temperature_text.value = "0.5"
+    assert tab.state.temperature == 0.5
+    tab.temperature_slider.value = 10**-0.30  # the browser's echo
+    assert tab.state.temperature == 0.5
+    assert "p = [0.864, 0.117, 0.019]" in tab.probabilities_readout.value
+    tab.temperature_text.value = "0.37"  # not round, still exact
+    tab.temperature_slider.value = 10**-0.43
+    assert tab.state.temperature == 0.37
+    for bad, fragment in [("abc", "not a number"), ("0", "out of range"), ("nan", "out of range")]:
+        tab.temperature_text.value = bad
+        assert fragment in tab.temperature.message.value and tab.state.temperature == 0.37
+
+
+@pytest.mark.parametrize("bad", ["3.7", "1e3", "-1", "seven", "", "4294967296"])
+def test_seed_boxes_refuse_what_is_not_a_whole_number(bad):
+    with pytest.raises(ValueError, match="whole number"):
+        parse_seed(bad)
+    for tab, control in [(SamplingTab(), "seed"), (AttentionTab(), "seed")]:
+        image = tab.image.value
+        getattr(tab, control).text.value = bad
+        assert "whole number" in getattr(tab, control).message.value
+        assert tab.state.seed == 0 and tab.image.value == image
+        getattr(tab, control).text.value = "12"
+        assert tab.state.seed == 12 and getattr(tab, control).message.value == ""
+    assert parse_seed(" 12 ") == 12 and parse_temperature("0.5") == 0.5
+
+
+def test_a_link_shows_exactly_its_state_and_round_trips():
+    link = "tab=sampling&logits=3,2.5,2,1&T=0.7&top_p=0.9"
+    app = build_app(query=link)
+    tab = app.explorer_tabs[1]
+    assert app.selected_index == 1
+    assert (tab.state.logits, tab.state.temperature, tab.state.top_p) == ((3.0, 2.5, 2.0, 1.0), 0.7, 0.9)
+    assert tab.temperature_text.value == "0.7" and tab.top_p_slider.value == 0.9
+    assert tab.editor.text.value == "3, 2.5, 2, 1"
+    expected = SamplingState((3, 2.5, 2, 1), temperature=0.7, top_p=0.9)
+    np.testing.assert_array_equal(tab.state.probabilities, expected.probabilities)
+    assert app.link_bar.query == link  # state -> link gives the same link back
+    tab.temperature_text.value = "1.5"
+    assert app.link_bar.query == "tab=sampling&logits=3,2.5,2,1&T=1.5&top_p=0.9"
+    assert "T=1.5" in app.link_bar.script.value  # the page's URL follows (history.replaceState)
+    app.selected_index = 2
+    assert app.link_bar.query == "tab=cross-entropy&logits=2,1,0.1"
+    app.link_bar.button.click()
+    assert "?tab=cross-entropy&amp;logits=2,1,0.1" in app.link_bar.link.value
+
+
+@pytest.mark.parametrize("query, key, fragment", [
+    ("tab=sampling&logits=2,abc", "logits", "'abc' is not a number"),
+    ("tab=sampling&T=0", "T", "out of range"),
+    ("tab=sampling&seed=3.7", "seed", "got '3.7'"),
+    ("tab=sampling&top_p=2", "top_p", "from 0.01 to 1"),
+    ("tab=sampling&top_k=1.5", "top_k", "whole number"),
+    ("tab=cross-entropy&true=7", "true", "from 0 to 2"),
+    ("tab=attention&d=3", "d", "one of"),
+    ("tab=temperature&stable=maybe", "stable", "1 (on) or 0 (off)"),
+    ("tab=nope", "tab", "one of temperature"),
+])
+def test_bad_link_values_get_the_messages_of_bad_typed_values(query, key, fragment):
+    app = build_app()
+    errors = apply_query(app, query)
+    assert [k for k, _ in errors] == [key] and fragment in errors[0][1]
+    assert fragment.replace("'", "&#x27;") in app.link_bar.message.value
+    if key in ("logits", "T", "seed"):
+        tab = app.explorer_tabs[app.selected_index]
+        message = {"logits": tab.editor.message, "T": tab.temperature.message, "seed": tab.seed.message}[key]
+        assert fragment.replace("'", "&#x27;") in message.value
+
+
+def test_every_tab_round_trips_its_settings_through_a_link():
+    for query in ["tab=temperature&logits=800,1,0.1&T=0.5&stable=0&predict=1",
+                  "tab=sampling&logits=1,2&T=2&top_k=1&min_p=0.2&draws=500&seed=4",
+                  "tab=cross-entropy&logits=1,2,3,4&true=3&smoothing=0.1",
+                  "tab=attention&d=64&scaled=0&causal=1&seed=9"]:
+        app = build_app(query=query)
+        assert app.link_bar.query == query
+        assert format_query(parse_query(query).items()) == query
+
+
+def test_the_tab_registry_is_the_one_place_tabs_are_listed():
+    from softmax_teach.dashboard.app import TAB_NAMES, TAB_SPECS, TabSpec
+
+    assert [spec.factory for spec in TAB_SPECS] == [TemperatureTab, SamplingTab, CrossEntropyTab, AttentionTab]
+    assert TAB_NAMES == ("temperature", "sampling", "cross-entropy", "attention")
+    assert isinstance(TAB_SPECS[0], TabSpec)
+
+
+def test_figures_have_text_alternatives_with_their_numbers():
+    tab = TemperatureTab()
+    assert "0.659, 0.242, 0.099" in tab.figure_view.description and "arg-max" in tab.figure_view.description
+    assert "0.659, 0.242, 0.099" in tab.figure_view.text.value
+    sampling = SamplingTab()
+    assert "cumulative" not in sampling.figure_view.description and "→" in sampling.figure_view.description
+    assert "p − y" in CrossEntropyTab().figure_view.description
+    assert "the:" in AttentionTab().figure_view.description
+
+
+def test_attention_readout_states_the_scale_plainly():
+    tab = AttentionTab()
+    assert "scores = q·k ÷ √16, and √16 = 4" in tab.readout.value
+    tab.d_slider.value = 2
+    assert "√2 = 1.41" in tab.readout.value

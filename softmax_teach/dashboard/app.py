@@ -56,6 +56,14 @@ TAB_CLASSES = tuple(spec.factory for spec in TAB_SPECS)
 # into the page as plain HTML, so the browser paints the figure before any JavaScript runs.
 PREVIEW_METADATA_KEY = "softmax_teach_static_preview"
 
+# The served page's title and subtitle, compact so a tab fits a 1280 x 720 projector (Voila only:
+# #rendered_cells is Voila's).
+_PAGE_CSS = """<style>
+#rendered_cells h1 { font-size: 25px !important; margin: 4px 0 2px !important; }
+#rendered_cells .jp-RenderedMarkdown p { font-size: 15px !important; margin: 0 0 4px !important; }
+#rendered_cells .jp-Cell { padding-top: 0 !important; padding-bottom: 0 !important; }
+</style>"""
+
 # Sets the page's query string to the app's state, keeping keys the app does not own (a token).
 _URL_SCRIPT = r"""
 (function (query, owned) {
@@ -209,7 +217,7 @@ def build_app(theme=None, *, lazy=True, query=None):
     app.add_class("softmax-explorer")
     link_bar = LinkBar()
     # What the notebook displays: the tabs, then the link bar.
-    app.page = widgets.VBox([app, link_bar.widget], layout=widgets.Layout(width="100%"))
+    app.page = widgets.VBox([widgets.HTML(_PAGE_CSS), app, link_bar.widget], layout=widgets.Layout(width="100%"))
     app.page.add_class("softmax-explorer-page")
     app.tab_widget = tab_widget
     app.link_bar = link_bar

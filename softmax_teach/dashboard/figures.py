@@ -249,12 +249,13 @@ class SamplingFigure(PngFigure):
             ax.set_axisbelow(True)
         self.ax_before.set_ylabel("probability")
         # Legends above the axes, never over the bars or the cut tokens.
-        self.figure.legend(handles=[self.cumulative_line], loc="upper left", bbox_to_anchor=(0.07, 0.905),
-                           frameon=False, fontsize=13)
-        self.figure.legend(handles=[self.exact_bars, self.drawn_bars], loc="upper left",
-                           bbox_to_anchor=(0.565, 0.905), frameon=False, fontsize=13, ncols=2)
-        self.title_before = self.figure.text(0.075, 0.985, "", ha="left", va="top", fontsize=14.5)
-        self.title_after = self.figure.text(0.575, 0.985, "", ha="left", va="top", fontsize=14.5)
+        self.figure.legend(handles=[self.cumulative_line], loc="upper left", bbox_to_anchor=(0.065, 0.915),
+                           frameon=False, fontsize=12.5, handlelength=1.5)
+        self.figure.legend(handles=[self.exact_bars, self.drawn_bars], labels=["exact", "share of draws"],
+                           loc="upper left", bbox_to_anchor=(0.565, 0.915), frameon=False, fontsize=12.5, ncols=2,
+                           handlelength=1.2, columnspacing=1.0)
+        self.title_before = self.figure.text(0.075, 0.985, "", ha="left", va="top", fontsize=13.5)
+        self.title_after = self.figure.text(0.575, 0.985, "", ha="left", va="top", fontsize=13.5)
         self.dynamic(*self.before_bars, self.cumulative_line, self.top_p_line, self.top_p_text, self.min_p_line,
                      self.min_p_text, *self.cut_texts, *self.exact_bars, *self.drawn_bars, self.title_before,
                      self.title_after)
@@ -307,7 +308,9 @@ class SamplingFigure(PngFigure):
         sorted_labels = [str(labels[i]) for i in order]
         for ax in (self.ax_before, self.ax_after):
             ax.set_xlim(-0.6, n - 0.4)
-            ax.set_xticks(np.arange(n), sorted_labels)
+            ax.set_xticks(np.arange(n), sorted_labels, fontsize=13 if n <= 5 else 11.5,
+                          rotation=0 if n <= 5 else 35, ha="center" if n <= 5 else "right",
+                          rotation_mode="anchor")
         self.layout_key = (n, tuple(sorted_labels))
         self.title_before.set_text(title_before)
         self.title_after.set_text(title_after)
@@ -363,6 +366,7 @@ class CrossEntropyFigure(PngFigure):
             self.gradient_bars[i].set_color(self.colors["second"] if g < 0 else self.colors["highlight"])
             self.gradient_bars[i].set_hatch(HATCH if i == true_class else None)
             self.gradient_texts[i].set_text(f"{g:+.2f}")
+            self.gradient_texts[i].set_fontsize(12 if n <= 5 else 9.5)
             self.gradient_texts[i].set_y(g + 0.04 if g >= 0 else g - 0.04)
             self.gradient_texts[i].set_va("bottom" if g >= 0 else "top")
         for ax in (self.ax_probabilities, self.ax_gradient):

@@ -69,8 +69,9 @@ _PROJECTOR_CSS = """<style>
   background: var(--jp-layout-color1); border: 1px solid var(--jp-ui-font-color2); }
 .softmax-explorer-tab button { height: 1.9em; }
 .softmax-explorer-tab .widget-slider, .softmax-explorer-tab .widget-text,
-.softmax-explorer-tab .widget-checkbox { height: 1.75em !important; margin-top: 1px !important;
+.softmax-explorer-tab .widget-checkbox { height: 1.6em !important; margin-top: 1px !important;
   margin-bottom: 1px !important; }
+.softmax-explorer-tab .widget-text input { height: 1.6em !important; }
 /* Slider tracks and handles: at least 3:1 against the page (WCAG 1.4.11). */
 .softmax-explorer-tab .noUi-target, .softmax-explorer-tab .noUi-base {
   background: var(--jp-ui-font-color2) !important; border-color: var(--jp-ui-font-color1) !important; }
@@ -81,7 +82,7 @@ _PROJECTOR_CSS = """<style>
 .softmax-explorer-tab .noUi-handle:focus, .softmax-explorer-tab button:focus-visible,
 .softmax-explorer-tab input:focus-visible { outline: 3px solid var(--jp-brand-color1) !important;
   outline-offset: 2px; }
-.softmax-explorer-tab .control-help { font-size: 14.5px; line-height: 1.25; margin: -2px 0 5px 9.6em;
+.softmax-explorer-tab .control-help { font-size: 14.5px; line-height: 1.2; margin: -3px 0 3px 9.6em;
   color: var(--jp-ui-font-color1); }
 .softmax-explorer-tab .control-help.wide { margin-left: 0.3em; }
 .softmax-explorer-tab .explorer-error { color: #a4161a; font-size: 16px; font-weight: 600; }
@@ -100,7 +101,8 @@ body[data-jp-theme-light="false"] .softmax-explorer-tab .explorer-error { color:
 .softmax-explorer .lm-TabBar-tabLabel { overflow: visible !important; }
 .softmax-explorer-tab .explorer-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
-.softmax-explorer-tab .figure-description { height: 0; margin: 0; }
+.softmax-explorer-tab .figure-description { height: 0; margin: 0; overflow: hidden; }
+.softmax-explorer-tab .widget-box { overflow: visible !important; }
 .explorer-preview { display: none !important; }
 </style>"""
 
@@ -425,13 +427,13 @@ class LogitsEditor:
         self._syncing_text = False
         self.message = widgets.HTML()
         self.message.add_class("logits-message")
-        self.help = _help(f"Type or paste 2 to 8 numbers (up to ±{MAX_ABS_LOGIT:g}), then press Enter; "
-                          "or drag a slider.", wide=True)
+        self.help = _help(f"2 to 8 numbers up to ±{MAX_ABS_LOGIT:g}, then Enter; or drag a slider", wide=True)
         rows = [self.text, self.message, self.help, self.classes_slider]
         if compact:
             half = MAX_CLASSES // 2
             for slider in self.sliders:
                 slider.layout.width = "98%"
+                slider.style.description_width = "4.2em"
             rows.append(widgets.HBox([widgets.VBox(self.sliders[:half], layout=widgets.Layout(width="50%")),
                                       widgets.VBox(self.sliders[half:], layout=widgets.Layout(width="50%"))],
                                      layout=widgets.Layout(width="100%")))
@@ -688,8 +690,8 @@ def _two_columns(left, right):
     )
 
 
-def _checkbox(value, description, css_class):
-    box = widgets.Checkbox(value=value, description=description, indent=False, layout=widgets.Layout(width="96%"))
+def _checkbox(value, description, css_class, width="96%"):
+    box = widgets.Checkbox(value=value, description=description, indent=False, layout=widgets.Layout(width=width))
     box.add_class(css_class)
     return box
 
@@ -735,7 +737,7 @@ class TemperatureTab(_TabView):
         self.temperature_text = self.temperature.text
         self.stable_toggle = _checkbox(True, "stable: subtract the max first", "stable-toggle")
         self.stable_toggle.observe(guard(self._stable_changed), names="value")
-        self.predict_toggle = _checkbox(False, "predict, then reveal", "predict-toggle")
+        self.predict_toggle = _checkbox(False, "predict, then reveal", "predict-toggle", width="auto")
         self.predict_toggle.observe(guard(self._predict_changed), names="value")
         self.reveal_button = _button("reveal", "reveal-button", "eye")
         self.reveal_button.on_click(guard(self._reveal))
@@ -748,13 +750,12 @@ class TemperatureTab(_TabView):
         self.figure_view = FigureView(figures.ProbabilityBarsFigure(MAX_CLASSES, theme or default_theme()),
                                       "probability-plot")
         self.image = self.figure_view.image
-        buttons = _row([self.reset_button, self.randomise_button, self.reveal_button])
         self.widget = self._page("temperature-tab", [_two_columns(
             [self.temperature.widget,
-             _help("Low T sharpens the distribution towards the arg-max; high T flattens it towards uniform."),
+             _help("low T sharpens towards the arg-max, high T flattens"),
              self.editor.widget, self.stable_toggle,
-             _help("Untick to use the slide's exp(x) / Σ exp(x): try 800, 1, 0.1.", wide=True),
-             self.predict_toggle, buttons],
+             _help("untick for the slide's exp(x) / Σ exp(x): try 800, 1, 0.1", wide=True),
+             _row([self.predict_toggle, self.reset_button, self.randomise_button, self.reveal_button])],
             [self.figure_view.widget, self.probabilities_readout, self.stats_readout],
         )])
         self.refresh()
@@ -883,6 +884,7 @@ class SamplingTab(_TabView):
                                    else f"logit {i}")
         self.temperature = TemperatureControl(lambda: state.temperature, state.set_temperature, self.refresh, guard)
         self.temperature_slider = self.temperature.slider
+        self.temperature_text = self.temperature.text
         style = {"description_width": "9em"}
         wide = widgets.Layout(width="96%")
         self.top_k_slider = IntSlider(value=0, min=0, max=state.n_classes, description="top-k (0 = off)",
@@ -962,8 +964,8 @@ class SamplingTab(_TabView):
         key = (state.logits, state.temperature, state.top_k, state.top_p, state.min_p, state.n_draws, state.seed)
         self.figure_view.show(key, lambda: self.figure_view.figure.update(
             before, exact, frequencies, labels, cut, top_p=state.top_p, min_p_threshold=threshold,
-            title_before=f"before the filters: softmax(logits / T),  T = {format_number(state.temperature)}",
-            title_after=f"after, renormalised: {state.n_draws} draws, seed {state.seed}"),
+            title_before=f"before the filters (T = {format_number(state.temperature)})",
+            title_after=f"after, renormalised ({state.n_draws} draws, seed {state.seed})"),
             self._description(before, exact, frequencies, labels, cut))
         lines = [f"kept: {', '.join(kept)}"]
         for name, indices in cut.items():
@@ -1003,13 +1005,14 @@ class TrueClassPicker:
         self.get, self._set, self._on_change = get, set, on_change
         self.buttons = []
         for i in range(MAX_CLASSES):
-            button = widgets.Button(description=str(i), layout=widgets.Layout(width="3.4em", margin="1px 3px"))
+            button = widgets.Button(description=str(i), layout=widgets.Layout(width="2.75em", margin="1px 2px",
+                                                                              padding="0"))
             button.add_class("true-class-button")
             button.add_class(f"true-class-{i}")
             button.on_click(guard(lambda _button, i=i: self._clicked(i)))
             self.buttons.append(button)
-        label = widgets.HTML('<span class="widget-label" style="font-size:17px">true class</span>',
-                             layout=widgets.Layout(width="6em"))
+        label = widgets.HTML('<span style="font-size:17px;white-space:nowrap">true class</span>',
+                             layout=widgets.Layout(width="auto", margin="0 6px 0 4px"))
         self.widget = widgets.HBox([label, *self.buttons],
                                    layout=widgets.Layout(width="96%", flex_flow="row wrap", align_items="center"))
         self.widget.add_class("true-class")
