@@ -31,6 +31,7 @@ import numpy as np
 
 from softmax_teach import _validation
 from softmax_teach.numerics import log_softmax, softmax
+from softmax_teach.reference import central_difference
 
 __all__ = [
     "SoftmaxRegression",
@@ -431,13 +432,7 @@ class SoftmaxRegression:
             weights = flat[:n_weights].reshape(self.weights.shape)
             return self._loss(weights, flat[n_weights:], X, Y)
 
-        numerical = np.empty_like(parameters)
-        for index in range(parameters.size):
-            shifted = parameters.copy()
-            shifted[index] += epsilon
-            up = objective(shifted)
-            shifted[index] -= 2 * epsilon
-            numerical[index] = (up - objective(shifted)) / (2 * epsilon)
+        numerical = central_difference(objective, parameters, step=epsilon)
         difference = np.abs(analytic - numerical)
         scale = np.maximum(np.abs(analytic) + np.abs(numerical), np.finfo(float).tiny)
         return GradientCheck(analytic, numerical, float(difference.max()), float((difference / scale).max()))

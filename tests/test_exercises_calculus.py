@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from softmax_teach.exercises.calculus import (
-    central_difference,
     check_cross_entropy_gradient,
     check_logsumexp_gradient,
     check_softmax_jacobian,
@@ -100,24 +99,6 @@ def test_logsumexp_gradient_from_autograd_passes_and_mistakes_are_named():
     for answer, phrase in cases:
         verdict = check_logsumexp_gradient(answer, X)
         assert not verdict and phrase in verdict.message, (phrase, verdict.message)
-
-
-def test_central_difference_matches_autograd_for_vector_scalar_and_matrix_input():
-    jacobian = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=-1), torch.tensor(X)).numpy()
-    np.testing.assert_allclose(central_difference(torch_softmax, X), jacobian, rtol=1e-6, atol=1e-9)
-    matrix = np.array([[0.5, -1.0], [2.0, 0.3]])
-    t = torch.tensor(matrix, requires_grad=True)
-    torch.logsumexp(t, dim=(0, 1)).backward()
-    gradient = central_difference(lambda m: np.log(np.exp(m).sum()), matrix)
-    assert gradient.shape == (2, 2)
-    np.testing.assert_allclose(gradient, t.grad.numpy(), rtol=1e-6, atol=1e-9)
-
-
-def test_central_difference_bad_input():
-    with pytest.raises(ValueError, match="function must be callable"):
-        central_difference(3, X)
-    with pytest.raises(ValueError, match="step must be a positive finite number, got 0"):
-        central_difference(np.sum, X, step=0)
 
 
 # --------------------------------------------------------------------------- d log softmax (exercise 4)

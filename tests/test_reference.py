@@ -7,6 +7,7 @@ import pytest
 import scipy.special
 
 from softmax_teach.reference import (
+    central_difference,
     max_ulp_error,
     mp_log_softmax,
     mp_logsumexp,
@@ -70,3 +71,27 @@ def test_ulp_measure_counts_subnormals_and_skips_underflow():
     # In float32 the float64 subnormal underflows: only the first element is measured.
     assert max_ulp_error(approx.astype(np.float32), exact) == 0.0
     assert max_ulp_error(np.zeros(2), [1e-330, 0.0]) == 0.0
+
+
+# --------------------------------------------------------------------------- central differences
+
+def test_central_difference_matches_autograd_for_vector_scalar_and_matrix_input():
+    import torch
+
+    x = np.array([2.0, 1.0, 0.1])
+    jacobian = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=-1), torch.tensor(x)).numpy()
+    softmax_of_numpy = lambda v: torch.softmax(torch.tensor(v), dim=-1).numpy()  # noqa: E731
+    np.testing.assert_allclose(central_difference(softmax_of_numpy, x), jacobian, rtol=1e-6, atol=1e-9)
+    matrix = np.array([[0.5, -1.0], [2.0, 0.3]])
+    t = torch.tensor(matrix, requires_grad=True)
+    torch.logsumexp(t, dim=(0, 1)).backward()
+    gradient = central_difference(lambda m: np.log(np.exp(m).sum()), matrix)
+    assert gradient.shape == (2, 2)
+    np.testing.assert_allclose(gradient, t.grad.numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_central_difference_bad_input():
+    with pytest.raises(ValueError, match="function must be callable"):
+        central_difference(3, [1.0])
+    with pytest.raises(ValueError, match="step must be a finite number > 0, got 0"):
+        central_difference(np.sum, [1.0], step=0)

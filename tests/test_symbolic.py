@@ -13,7 +13,7 @@ import sympy as sp
 import torch
 
 from softmax_teach import numerics, symbolic
-from softmax_teach.exercises.calculus import central_difference
+from softmax_teach.reference import central_difference
 
 RTOL = 1e-9
 FD_RTOL = 1e-6

@@ -18,49 +18,11 @@ DECIMALS = 4
 
 __all__ = [
     "DECIMALS",
-    "central_difference",
     "check_softmax_jacobian",
     "check_cross_entropy_gradient",
     "check_logsumexp_gradient",
     "check_log_softmax_derivative",
 ]
-
-
-def central_difference(function, x, *, step=1e-6):
-    """The derivative of ``function`` at ``x`` by central differences, the classic gradient check.
-
-    Column ``j`` is ``(f(x + h e_j) - f(x - h e_j)) / (2h)``: its error shrinks like ``h**2``
-    until rounding (about ``eps / h``) takes over, so ``h = 1e-6`` gives roughly 1e-9 in float64.
-
-    Parameters
-    ----------
-    function : callable
-        Maps a float array of the shape of ``x`` to a number or an array.
-    x : array_like
-        The point (1-D or n-D; every entry is perturbed in turn).
-    step : float, optional
-        ``h > 0``.
-
-    Returns
-    -------
-    ndarray
-        Shape ``f(x).shape + x.shape``: the gradient for a scalar ``f``, the Jacobian
-        ``J[i, j] = d f_i / d x_j`` for a vector ``f``.
-    """
-    if not callable(function):
-        raise ValueError(f"function must be callable, got {function!r}")
-    if isinstance(step, bool) or not isinstance(step, (int, float)) or not 0 < step < np.inf:
-        raise ValueError(f"step must be a positive finite number, got {step!r}")
-    x = np.asarray(x, dtype=float)
-    columns = []
-    for index in np.ndindex(x.shape):
-        shift = np.zeros_like(x)
-        shift[index] = step
-        upper = np.asarray(function(x + shift), dtype=float)
-        lower = np.asarray(function(x - shift), dtype=float)
-        columns.append((upper - lower) / (2 * step))
-    stacked = np.stack(columns, axis=-1)
-    return stacked.reshape(stacked.shape[:-1] + x.shape)
 
 
 def _logits(x, name="x"):

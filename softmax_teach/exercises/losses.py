@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value
+from softmax_teach.exercises.core import Feedback, check_array, check_value
 from softmax_teach.numerics import cross_entropy, log_softmax, sigmoid, softmax
 
 #: The precision notebooks 06 and 07 ask for: every number right to 4 decimals (0.8808 for
