@@ -175,15 +175,6 @@ def _registry():
                 f"{ANOTHER_INPUT}: the logits of [0.7, 0.2, 0.1]": np.log([0.7, 0.2, 0.1]),
             },
         ),
-        basics.check_temperature_for_top_probability: Entry(
-            basics.check_temperature_for_top_probability,
-            0.432,
-            {
-                "T = 1": 1.0,
-                "T rounded to 2 decimals, 0.43": 0.43,
-                f"{ANOTHER_INPUT}: the temperature for a top probability of 0.8": basics._temperature_for(basics.SLIDE_LOGITS, 0.8),
-            },
-        ),
         # ---------------------------------------------------------------- 02
         calculus.check_softmax_jacobian: Entry(
             lambda a: calculus.check_softmax_jacobian(a, X3),
@@ -379,7 +370,7 @@ def _registry():
             {
                 "T = 1": 1.0,
                 "1/T": 1 / 0.432,
-                f"{ANOTHER_INPUT}: the temperature for 0.7": basics._temperature_for(basics.SLIDE_LOGITS, 0.7),
+                f"{ANOTHER_INPUT}: the temperature for 0.7": temperature._temperature_for(basics.SLIDE_LOGITS, 0.7),
             },
         ),
         # ---------------------------------------------------------------- 11
@@ -581,7 +572,7 @@ def _ids(items):
 
 # The functions are the keys; building the entries is deferred to the fixture.
 _CHECKS = [
-    basics.check_logits_for, basics.check_temperature_for_top_probability,
+    basics.check_logits_for,
     calculus.check_softmax_jacobian, calculus.check_cross_entropy_gradient, calculus.check_logsumexp_gradient,
     calculus.check_log_softmax_derivative,
     basics.check_softmax, basics.check_column_probabilities,

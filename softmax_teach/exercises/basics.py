@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, as_number, check_array
+from softmax_teach.exercises.core import Feedback, check_array
 from softmax_teach.exercises.functions import Case, call_learner_function, check_function
 from softmax_teach.numerics import softmax
 
@@ -18,7 +18,6 @@ __all__ = [
     "SLIDE_LOGITS",
     "STUDENT_SCORES",
     "check_logits_for",
-    "check_temperature_for_top_probability",
     "check_softmax",
     "check_column_probabilities",
 ]
@@ -114,59 +113,6 @@ def check_logits_for(answer, target_probabilities):
             f"softmax is not scale-invariant: they give {np.round(got, 4)}. Only adding a constant is free.",
         )
     return Feedback(False, f"softmax of your logits is {np.round(got, 4)}, not {np.round(target, 4)}.")
-
-
-def _top_probability(logits, temperature):
-    return float(softmax(logits, temperature=temperature).max())
-
-
-def _temperature_for(logits, target):
-    """Solve ``max(softmax(logits / T)) == target`` for T (it decreases monotonically in T)."""
-    from scipy.optimize import brentq
-
-    return brentq(lambda t: _top_probability(logits, t) - target, 1e-3, 1e3, xtol=1e-12)
-
-
-def check_temperature_for_top_probability(answer, logits=SLIDE_LOGITS, target=0.9):
-    """Check a temperature ``T`` at which the most likely class gets probability ``target``.
-
-    Parameters
-    ----------
-    answer : float
-        The learner's temperature.
-    logits : array_like, optional
-        The scores (default: the slide's ``[2.0, 1.0, 0.1]``).
-    target : float, optional
-        The wanted top probability, above the uniform ``1/n`` and below 1.
-
-    Returns
-    -------
-    Feedback
-        Right when the top probability at ``answer`` is within 0.001 of ``target``; otherwise
-        says whether the distribution is too flat or too sharp.
-
-    Examples
-    --------
-    >>> bool(check_temperature_for_top_probability(0.5))
-    False
-    """
-    logits = np.asarray(logits, dtype=float)
-    if not 1 / logits.size < target < 1:
-        raise ValueError(f"target must lie between 1/{logits.size} and 1, got {target!r}")
-    temperature = as_number(answer)  # numpy scalars and 0-d arrays are numbers too
-    if temperature is None:
-        return Feedback(False, f"the temperature should be a number, got {type(answer).__name__}.")
-    if not np.isfinite(temperature) or temperature <= 0:
-        return Feedback(False, f"the temperature must be positive and finite, got {temperature}.")
-    top = _top_probability(logits, temperature)
-    if abs(top - target) <= 1e-3:
-        return Feedback(True, f"at T = {temperature:.4g} the top class gets {top:.4f}, as wanted.")
-    direction = (
-        "too flat: lower the temperature (T < 1 sharpens)"
-        if top < target
-        else "too sharp: raise the temperature a little"
-    )
-    return Feedback(False, f"at T = {temperature:.4g} the top class gets {top:.4f}, not {target}: {direction}.")
 
 
 # --------------------------------------------------------------------------- notebook 03

@@ -1,4 +1,4 @@
-"""Checks for the exercises of notebook 10 (temperature and sampling).
+"""Checks for the exercises on temperature and sampling (notebook 10, and notebook 01's exercise 2).
 
 The checks run the learner's function on the cases that break the usual mistakes (a tiny
 temperature, logits in the thousands) and say which mistake it is: an overflow because the max
@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, check_array
+from softmax_teach.exercises.core import Feedback, as_number, check_array
 from softmax_teach.numerics import sampling_probabilities, softmax
 
 __all__ = ["check_temperature_softmax", "check_top_p", "check_temperature_for_max_probability"]
@@ -225,12 +225,11 @@ def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0
     n = logits.size
     if isinstance(target, bool) or not isinstance(target, numbers.Real) or not 1 / n < target < 1:
         raise ValueError(f"target must be a number between 1/{n} and 1 (exclusive), got {target!r}")
-    try:
-        temperature = float(answer)
-    except (TypeError, ValueError):
+    temperature = as_number(answer)  # numpy scalars and 0-d arrays are numbers, True is not
+    if temperature is None:
         return Feedback(False, f"your temperature should be a number, got {type(answer).__name__}.")
     if not np.isfinite(temperature) or temperature <= 0:
-        return Feedback(False, f"a temperature must be a finite number above 0, got {answer!r}.")
+        return Feedback(False, f"a temperature must be positive and finite (above 0), got {answer!r}.")
     top = float(softmax(logits, temperature=temperature).max())
     if abs(top - target) <= tolerance:
         return Feedback(True, f"at T={temperature:.4g} the top class gets {top:.4f}, within {tolerance} of {target}.")
@@ -238,4 +237,11 @@ def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0
         return Feedback(False, f"at T={temperature:.4g} the top class gets {top:.4f}, more than {target}: "
                         "the distribution is too sharp, raise T.")
     return Feedback(False, f"at T={temperature:.4g} the top class gets {top:.4f}, less than {target}: "
-                    "the distribution is too flat, lower T.")
+                    "the distribution is too flat, lower T (T < 1 sharpens).")
+
+
+def _temperature_for(logits, target):
+    """Solve ``max(softmax(logits / T)) == target`` for T (it decreases monotonically in T)."""
+    from scipy.optimize import brentq
+
+    return brentq(lambda t: float(softmax(logits, temperature=t).max()) - target, 1e-3, 1e3, xtol=1e-12)
