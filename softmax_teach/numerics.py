@@ -35,7 +35,8 @@ huge finite values (1e308)     exact: the max is subtracted first, so nothing ov
 shapes that do not match       ``ValueError`` with both shapes
 any other bad argument         ``ValueError`` naming it and the value (``axis``,
                                ``block_size``, ``min_p``, ``label_smoothing``,
-                               ``reduction``, ``base``, ``size``, ``rng``)
+                               ``reduction``, ``base``, ``size``, ``rng``,
+                               ``n_classes``, ``labels``)
 any input at all               no numpy ``RuntimeWarning``
 =============================  =============================================================
 
@@ -62,6 +63,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "one_hot",
     "softmax",
     "log_softmax",
     "logsumexp",
@@ -469,6 +471,47 @@ def cross_entropy(logits, target, *, axis=-1, label_smoothing=0.0, reduction="me
     return logits.dtype.type(losses.mean()) if losses.size else logits.dtype.type(np.nan)
 
 
+def one_hot(labels, n_classes, *, dtype=float):
+    """One-hot rows for integer ``labels`` in ``0 .. n_classes - 1``: row ``i`` has a 1 at ``labels[i]``.
+
+    Parameters
+    ----------
+    labels : array_like of int
+        Class indices, any shape.
+    n_classes : int
+        Number of classes (>= 1).
+    dtype : numpy dtype, optional
+        Of the result (default float64).
+
+    Returns
+    -------
+    ndarray
+        Shape ``labels.shape + (n_classes,)``.
+
+    Raises
+    ------
+    ValueError
+        For non-integer labels, or a label out of range (naming the label and the range).
+
+    Examples
+    --------
+    >>> one_hot([2, 0], 3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
+    from softmax_teach import _validation
+
+    n_classes = _validation.positive_int(n_classes, "n_classes")
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    out_of_range = (labels < 0) | (labels >= n_classes)
+    if out_of_range.any():
+        bad = labels[out_of_range].flat[0]
+        raise ValueError(f"label {bad} is out of range: classes are 0 to {n_classes - 1}")
+    return (labels[..., None] == np.arange(n_classes)).astype(dtype)
+
+
 def _target_as_probabilities(target, logits, axis):
     n_classes = logits.shape[-1]
     if target.dtype.kind in "iu":
@@ -482,7 +525,7 @@ def _target_as_probabilities(target, logits, axis):
         if out_of_range.any():
             bad = target[out_of_range].flat[0]
             raise ValueError(f"target class {bad} is out of range: classes are 0 to {n_classes - 1}")
-        return (target[..., None] == np.arange(n_classes)).astype(logits.dtype)
+        return one_hot(target, n_classes, dtype=logits.dtype)
     if target.dtype.kind == "b" or target.dtype.kind == "f":
         target = np.moveaxis(target.astype(logits.dtype), axis, -1) if target.ndim == logits.ndim else target
         if target.shape != logits.shape:

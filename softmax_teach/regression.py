@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from softmax_teach import _validation
-from softmax_teach.numerics import log_softmax, softmax
+from softmax_teach.numerics import log_softmax, one_hot, softmax
 from softmax_teach.reference import central_difference
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "GradientCheck",
     "l2_from_C",
     "C_from_l2",
-    "one_hot",
     "standardize",
 ]
 
@@ -79,25 +78,6 @@ def C_from_l2(l2, n_samples):
     l2 = _validation.non_negative_real(l2, "l2")
     n_samples = _validation.positive_int(n_samples, "n_samples")
     return np.inf if l2 == 0 else 1.0 / (l2 * n_samples)
-
-
-def one_hot(labels, n_classes):
-    """One-hot rows for integer ``labels`` in ``0 .. n_classes - 1``.
-
-    Examples
-    --------
-    >>> one_hot([2, 0], 3)
-    array([[0., 0., 1.],
-           [1., 0., 0.]])
-    """
-    n_classes = _validation.positive_int(n_classes, "n_classes")
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
-        raise ValueError(f"label {bad} is out of range: classes are 0 to {n_classes - 1}")
-    return (labels[..., None] == np.arange(n_classes)).astype(float)
 
 
 def standardize(X_train, *others):

@@ -36,6 +36,7 @@ from softmax_teach.numerics import (
     entropy,
     log_softmax,
     logsumexp,
+    one_hot,
     online_softmax,
     sample,
     sampling_probabilities,
@@ -868,3 +869,15 @@ def test_precise_softmax_with_a_temperature():
 def test_module_doctests_pass():
     failures, attempted = doctest.testmod(numerics, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert attempted >= 10 and failures == 0
+
+
+def test_one_hot_matches_torch_and_names_bad_labels():
+    labels = np.array([[2, 0], [1, 1]])
+    np.testing.assert_array_equal(one_hot(labels, 3), torch.nn.functional.one_hot(torch.tensor(labels), 3).numpy())
+    assert one_hot([1], 2, dtype=np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="label 3 is out of range: classes are 0 to 2"):
+        one_hot([0, 3], 3)
+    with pytest.raises(ValueError, match="integer class indices"):
+        one_hot([0.5], 3)
+    with pytest.raises(ValueError, match="n_classes"):
+        one_hot([0], True)

@@ -10,11 +10,11 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from softmax_teach.numerics import cross_entropy
+from softmax_teach.numerics import one_hot
 from softmax_teach.regression import (
     C_from_l2,
     SoftmaxRegression,
     l2_from_C,
-    one_hot,
     standardize,
 )
 

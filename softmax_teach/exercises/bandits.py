@@ -15,7 +15,7 @@ import numpy as np
 
 from softmax_teach.bandits import log_policy_gradient
 from softmax_teach.exercises.core import Feedback, as_number, check_array, within_decimals
-from softmax_teach.numerics import softmax
+from softmax_teach.numerics import one_hot, softmax
 
 __all__ = ["SLIDE_Q_VALUES", "check_boltzmann_probabilities", "check_policy_gradient", "check_reward_scaling"]
 
@@ -192,7 +192,7 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0, *, decim
     preferences = np.asarray(preferences, dtype=float)
     expected = log_policy_gradient(preferences, action, temperature)
     pi = softmax(preferences, temperature=temperature)
-    onehot = np.eye(preferences.size)[action]
+    onehot = one_hot(action, preferences.size)
 
     def matches(candidate):
         return lambda a: a.shape == candidate.shape and np.allclose(a, candidate, rtol=1e-6, atol=1e-9)
@@ -210,7 +210,7 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0, *, decim
         hints += ((matches((onehot - untempered) / temperature), "your pi is softmax(H), without the temperature: "
                    "the policy is softmax(H / T), so compute pi with temperature=T."),)
     wrong_actions = [b for b in range(preferences.size) if b != action]
-    hints += tuple((matches((np.eye(preferences.size)[b] - pi) / temperature), f"your one-hot is at action {b}, but "
+    hints += tuple((matches((one_hot(b, preferences.size) - pi) / temperature), f"your one-hot is at action {b}, but "
                     f"the action taken is {action}: the +1/T goes to entry {action}.") for b in wrong_actions)
     return check_array(answer, expected, what="your gradient", hints=hints, decimals=decimals)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from softmax_teach.exercises.core import Feedback, check_array
-from softmax_teach.numerics import cross_entropy, softmax, softmax_jacobian
+from softmax_teach.numerics import cross_entropy, one_hot, softmax, softmax_jacobian
 
 #: The precision notebook 02's exercises state: every entry right to 4 decimals (what
 #: ``np.set_printoptions(precision=4)`` prints), so a printed and copied answer passes.
@@ -120,7 +120,7 @@ def check_cross_entropy_gradient(answer, logits, target, *, decimals=DECIMALS):
     # cross_entropy validates the labels (integer, in range, one per sample) with a clear message.
     cross_entropy(batch, labels)
     p = softmax(batch)
-    y = np.eye(batch.shape[-1])[labels]
+    y = one_hot(labels, batch.shape[-1])
     m = batch.shape[0]
     expected = ((p - y) / m).reshape(logits_array.shape)
 

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from softmax_teach.exercises.core import Feedback, check_array, check_value
-from softmax_teach.numerics import cross_entropy, log_softmax, sigmoid, softmax
+from softmax_teach.numerics import cross_entropy, log_softmax, one_hot, sigmoid, softmax
 
 #: The precision notebooks 06 and 07 ask for: every number right to 4 decimals (0.8808 for
 #: sigmoid(2), as notebook 02 prints it).
@@ -250,15 +250,15 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing, *, decimals
     ):
         raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
     eps = float(label_smoothing)
-    one_hot = np.eye(n_classes)[label]
-    expected = (1 - eps) * one_hot + eps / n_classes
+    target = one_hot(label, n_classes)
+    expected = (1 - eps) * target + eps / n_classes
     hints = [
-        (_close((1 - eps) * one_hot + eps / (n_classes - 1) * (1 - one_hot)), "you spread eps over the "
+        (_close((1 - eps) * target + eps / (n_classes - 1) * (1 - target)), "you spread eps over the "
          f"other {n_classes - 1} classes only. That convention exists, but PyTorch (and this package) "
          f"spread it over all {n_classes} classes: the true class gets 1 - eps + eps / n."),
-        (_close((1 - eps) * one_hot), f"your row sums to {1 - eps:g}, not 1: add eps / n = "
+        (_close((1 - eps) * target), f"your row sums to {1 - eps:g}, not 1: add eps / n = "
          f"{eps / n_classes:g} to every class."),
-        (_close(one_hot), "that is the plain one-hot target: label smoothing moves eps of the mass to "
+        (_close(target), "that is the plain one-hot target: label smoothing moves eps of the mass to "
          "the uniform distribution."),
     ]
     return check_array(answer, expected, what="your smoothed target", decimals=decimals, hints=hints)
