@@ -63,6 +63,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "exp_limits",
     "one_hot",
     "softmax",
     "log_softmax",
@@ -469,6 +470,38 @@ def cross_entropy(logits, target, *, axis=-1, label_smoothing=0.0, reduction="me
     if reduction == "sum":
         return logits.dtype.type(losses.sum())
     return logits.dtype.type(losses.mean()) if losses.size else logits.dtype.type(np.nan)
+
+
+def exp_limits(dtype):
+    """The three x values where ``exp(x)`` changes regime in ``dtype``.
+
+    Parameters
+    ----------
+    dtype : numpy floating dtype
+
+    Returns
+    -------
+    dict
+        ``zero_below`` (below it exp rounds to 0), ``subnormal_below`` (below it the result is
+        subnormal, with fewer significant bits) and ``inf_above`` (above it exp overflows).
+        The last two are the natural logs of ``np.finfo(dtype).smallest_normal`` and ``.max``.
+        ``zero_below`` is ``log(smallest_subnormal / 2)``, not ``log(smallest_subnormal)``:
+        rounding to nearest sends anything above half the smallest subnormal up to it, so
+        ``exp(x)`` is still non-zero for about ``ln 2`` below ``log(smallest_subnormal)``.
+
+    Examples
+    --------
+    >>> round(exp_limits(np.float64)["zero_below"], 2)
+    -745.13
+    >>> float(np.exp(-745.1)) > 0
+    True
+    """
+    info = np.finfo(dtype)
+    return {
+        "zero_below": float(np.log(float(info.smallest_subnormal)) - np.log(2.0)),
+        "subnormal_below": float(np.log(float(info.smallest_normal))),
+        "inf_above": float(np.log(float(info.max))),
+    }
 
 
 def one_hot(labels, n_classes, *, dtype=float):

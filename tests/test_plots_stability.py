@@ -10,8 +10,8 @@ import pytest  # noqa: E402
 import scipy.special  # noqa: E402
 import torch  # noqa: E402
 
+from softmax_teach.numerics import exp_limits
 from softmax_teach.plots.stability import (  # noqa: E402
-    exp_limits,
     exp_range_chart,
     online_softmax_trace,
     plot_online_softmax_trace,

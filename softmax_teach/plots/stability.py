@@ -1,5 +1,7 @@
 """Plots for notebook 04 (numerical stability): exp's safe range, ULP errors, online softmax.
 
+The ranges themselves come from :func:`softmax_teach.numerics.exp_limits`.
+
 Functions draw on an ``ax`` they are given (or a new figure) and return the axes; none calls
 ``plt.show()``.
 """
@@ -8,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.numerics import logsumexp
+from softmax_teach.numerics import exp_limits, logsumexp
 
-__all__ = ["exp_limits", "exp_range_chart", "plot_ulp_errors", "online_softmax_trace", "plot_online_softmax_trace"]
+__all__ = ["exp_range_chart", "plot_ulp_errors", "online_softmax_trace", "plot_online_softmax_trace"]
 
 _FLOAT_TYPES = (np.float16, np.float32, np.float64)
 
@@ -24,38 +26,6 @@ def _new_axes(ax, figsize):
 
         _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def exp_limits(dtype):
-    """The three x values where ``exp(x)`` changes regime in ``dtype``.
-
-    Parameters
-    ----------
-    dtype : numpy floating dtype
-
-    Returns
-    -------
-    dict
-        ``zero_below`` (below it exp rounds to 0), ``subnormal_below`` (below it the result is
-        subnormal, with fewer significant bits) and ``inf_above`` (above it exp overflows).
-        The last two are the natural logs of ``np.finfo(dtype).smallest_normal`` and ``.max``.
-        ``zero_below`` is ``log(smallest_subnormal / 2)``, not ``log(smallest_subnormal)``:
-        rounding to nearest sends anything above half the smallest subnormal up to it, so
-        ``exp(x)`` is still non-zero for about ``ln 2`` below ``log(smallest_subnormal)``.
-
-    Examples
-    --------
-    >>> round(exp_limits(np.float64)["zero_below"], 2)
-    -745.13
-    >>> float(np.exp(-745.1)) > 0
-    True
-    """
-    info = np.finfo(dtype)
-    return {
-        "zero_below": float(np.log(float(info.smallest_subnormal)) - np.log(2.0)),
-        "subnormal_below": float(np.log(float(info.smallest_normal))),
-        "inf_above": float(np.log(float(info.max))),
-    }
 
 
 def exp_range_chart(dtypes=_FLOAT_TYPES, *, ax=None, span=1000.0):
