@@ -14,7 +14,8 @@ import warnings
 import numpy as np
 
 from softmax_teach.bandits import log_policy_gradient
-from softmax_teach.exercises.core import Feedback, as_number, check_array, within_decimals
+from softmax_teach.exercises.core import Feedback, as_number, check_array, same_values, within_decimals
+from softmax_teach.exercises.core import matches as core_matches
 from softmax_teach.numerics import one_hot, softmax
 
 __all__ = ["SLIDE_Q_VALUES", "check_boltzmann_probabilities", "check_policy_gradient", "check_reward_scaling"]
@@ -90,7 +91,7 @@ def _check_policy_function(policy):
             for rule, message in _POLICY_SLIPS:
                 if _makes_slip_everywhere(policy, rule):
                     return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {message}")
-            if any(_same_array(result, softmax(np.array(other), temperature=t)) for other, t in BOLTZMANN_CASES):
+            if any(same_values(result, softmax(np.array(other), temperature=t), atol=1e-9) for other, t in BOLTZMANN_CASES):
                 return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g} your policy returned the "
                                 "answer of another case: compute the probabilities from the Q-values and T it is given.")
             return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {verdict.message}")
@@ -118,17 +119,9 @@ def _makes_slip_everywhere(policy, rule):
                 result = policy(q.copy(), temperature)
             except Exception:  # already reported by the caller if it matters
                 return False
-        if not _same_array(result, rule(q, temperature)):
+        if not same_values(result, rule(q, temperature), atol=1e-9):
             return False
     return True
-
-
-def _same_array(answer, candidate):
-    try:
-        got = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return got.shape == candidate.shape and bool(np.allclose(got, candidate, rtol=1e-6, atol=1e-9))
 
 
 def _check_probabilities(answer, q, temperature):
@@ -195,7 +188,7 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0, *, decim
     onehot = one_hot(action, preferences.size)
 
     def matches(candidate):
-        return lambda a: a.shape == candidate.shape and np.allclose(a, candidate, rtol=1e-6, atol=1e-9)
+        return core_matches(candidate, atol=1e-9)
 
     hints = (
         (matches(-expected), "you have the sign flipped: the gradient of log pi(a) is onehot(a) - pi (the chosen action goes up)."),

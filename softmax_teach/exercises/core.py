@@ -76,6 +76,28 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
     )
 
 
+def same_values(got, expected, *, rtol=1e-6, atol=1e-12):
+    """True when ``got`` has ``expected``'s shape and values (``nan`` matches ``nan``).
+
+    The one comparison behind every "is this answer that known slip?" hint; ``got`` may be any
+    array_like, and something that is not numbers simply does not match.
+    """
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return False
+    with np.errstate(invalid="ignore"):
+        return bool(np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def matches(expected, *, rtol=1e-6, atol=1e-12):
+    """A predicate for :func:`check_array`'s ``hints``: does an answer equal ``expected``?"""
+    return lambda got: same_values(got, expected, rtol=rtol, atol=atol)
+
+
 def _half_unit(decimals):
     return 0.5 * 10.0 ** (-decimals) * (1 + 1e-9)
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, check_array
+from softmax_teach.exercises.core import Feedback, check_array, same_values
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,6 @@ def call_learner_function(function: Callable, x: np.ndarray) -> LearnerCall:
             result, error = None, exc
     messages = tuple(dict.fromkeys(str(w.message) for w in caught))  # unique, in order
     return LearnerCall(result, messages, error)
-
-
-def _matches(result, wrong):
-    """True when ``result`` equals the wrong answer ``wrong`` (same shape, close values)."""
-    wrong = np.asarray(wrong, dtype=float)
-    if result.shape != wrong.shape:
-        return False
-    with np.errstate(invalid="ignore"):
-        return bool(np.allclose(result, wrong, rtol=1e-6, atol=1e-12, equal_nan=True))
 
 
 def check_function(function, cases, reference, *, name="your function", nonfinite_hint, rtol=1e-6, atol=1e-12):
@@ -134,7 +125,7 @@ def check_function(function, cases, reference, *, name="your function", nonfinit
 def _diagnose(result, expected, case, call, name, nonfinite_hint):
     """The message for the first known mistake that ``result`` matches, or None."""
     for wrong, message in case.mistakes:
-        if _matches(result, wrong):
+        if same_values(result, wrong):
             return Feedback(False, message)
     if result.shape == expected.shape and bool((~np.isfinite(result) & np.isfinite(expected)).any()):
         warned = f" (numpy warned: {'; '.join(call.warning_messages)})" if call.warning_messages else ""

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, check_array, check_value
+from softmax_teach.exercises.core import Feedback, check_array, check_value, matches
 from softmax_teach.numerics import cross_entropy, log_softmax, one_hot, sigmoid, softmax
 
 #: The precision notebooks 06 and 07 ask for: every number right to 4 decimals (0.8808 for
@@ -30,9 +30,7 @@ __all__ = [
 
 def _close(expected):
     """A predicate: is the answer this (wrong) value, even typed to 4 decimals?"""
-    expected = np.asarray(expected, dtype=float)
-    return lambda got: np.shape(got) == expected.shape and np.allclose(
-        got, expected, rtol=1e-6, atol=0.5 * 10.0**-DECIMALS * (1 + 1e-9), equal_nan=True)
+    return matches(expected, atol=0.5 * 10.0**-DECIMALS * (1 + 1e-9))
 
 
 def _finite_logits(logits, name="logits", ndim=None):
