@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-CLASS_COLOR = "#4C72B0"
-HIGHLIGHT_COLOR = "#DD8452"
+from softmax_teach.palette import CLASS_COLOR, HIGHLIGHT_COLOR
 
 
-def _axes(ax):
+def _axes(ax, figsize=(6, 3.5)):
+    """``ax``, or the axes of a new figure of ``figsize`` (matplotlib is imported only then)."""
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(6, 3.5))
+        _, ax = plt.subplots(figsize=figsize)
     return ax
 
 

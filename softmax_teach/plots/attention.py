@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from softmax_teach.palette import BACKGROUND_GREY, MUTED_COLOR
+from softmax_teach.plots import _axes
 __all__ = ["attention_heatmap", "entropy_against_dimension"]
 
-
-def _new_axes(ax, figsize):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def attention_heatmap(weights, query_labels=None, key_labels=None, *, ax=None, title=None, annotate=True):
@@ -46,12 +41,12 @@ def attention_heatmap(weights, query_labels=None, key_labels=None, *, ax=None, t
     if matrix.ndim != 2:
         raise ValueError(f"weights must be a 2-D (queries × keys) matrix, got shape {matrix.shape}")
     n_queries, n_keys = matrix.shape
-    ax = _new_axes(ax, (0.5 * n_keys + 2, 0.45 * n_queries + 1.5))
+    ax = _axes(ax, (0.5 * n_keys + 2, 0.45 * n_queries + 1.5))
     masked = np.ma.masked_where(matrix == 0, matrix)
-    ax.set_facecolor("#EEEEEE")
+    ax.set_facecolor(BACKGROUND_GREY)
     image = ax.imshow(masked, cmap="viridis", vmin=0, vmax=1, aspect="auto")
     for i, j in zip(*np.nonzero(matrix == 0)):
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="#AAAAAA", linewidth=0))
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor=MUTED_COLOR, linewidth=0))
     if annotate:
         for i in range(n_queries):
             for j in range(n_keys):
@@ -86,7 +81,7 @@ def entropy_against_dimension(dimensions, scaled_entropy, unscaled_entropy, n_ke
     -------
     matplotlib.axes.Axes
     """
-    ax = _new_axes(ax, (6, 3.5))
+    ax = _axes(ax, (6, 3.5))
     dims = np.asarray(dimensions, dtype=float)
     ax.plot(dims, scaled_entropy, "o-", label=r"scores $/\sqrt{d}$")
     ax.plot(dims, unscaled_entropy, "s-", label="unscaled scores")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from softmax_teach.palette import CLASS_COLOR, HIGHLIGHT_COLOR, MUTED_COLOR, SECOND_COLOR
 from softmax_teach.plots import _axes, grouped_probability_bars
 
 __all__ = ["learning_curves", "action_frequencies", "final_regret_bars", "parameter_study_curves"]
@@ -73,10 +74,10 @@ def final_regret_bars(results, *, ax=None, highlight=None, title=None):
     ax = _axes(ax)
     regrets = [r.cumulative_regret[-1] for r in results]
     errors = [r.regret_standard_error for r in results]
-    colors = ["#4C72B0" if r.policy.startswith("softmax") else "#8C8C8C" for r in results]
+    colors = [CLASS_COLOR if r.policy.startswith("softmax") else MUTED_COLOR for r in results]
     ax.bar([r.policy for r in results], regrets, yerr=errors, color=colors, capsize=3)
     if highlight is not None:
-        ax.axhline(highlight.cumulative_regret[-1], color="#DD8452", linestyle="--", label=f"{highlight.policy}")
+        ax.axhline(highlight.cumulative_regret[-1], color=HIGHLIGHT_COLOR, linestyle="--", label=f"{highlight.policy}")
         ax.legend(fontsize=8)
     ax.set_ylabel("total regret after the last step")
     for label in ax.get_xticklabels():
@@ -87,7 +88,7 @@ def final_regret_bars(results, *, ax=None, highlight=None, title=None):
     return ax
 
 
-def parameter_study_curves(studies, *, ax=None, title=None, colors=("#4C72B0", "#8C8C8C", "#55A868", "#C44E52")):
+def parameter_study_curves(studies, *, ax=None, title=None, colors=(CLASS_COLOR, MUTED_COLOR, SECOND_COLOR, HIGHLIGHT_COLOR)):
     """Total regret against each method's parameter on one log axis, as in Sutton & Barto's figure 2.6.
 
     Each :class:`~softmax_teach.bandits.ParameterStudy` is one line (with a band of one standard

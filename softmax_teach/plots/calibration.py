@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.plots import CLASS_COLOR, HIGHLIGHT_COLOR, _axes
+from softmax_teach.palette import CLASS_COLOR, HIGHLIGHT_COLOR
+from softmax_teach.plots import _axes
 
 __all__ = ["reliability_plot"]
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from softmax_teach.palette import SEQUENCE
 from softmax_teach.plots import _axes
 
 __all__ = ["decision_regions", "loss_curves"]
 
-_CLASS_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860")
+_CLASS_COLORS = SEQUENCE
 
 
 def decision_regions(predict_proba, X, y, *, ax=None, class_names=None, feature_names=None, resolution=200, title=None):

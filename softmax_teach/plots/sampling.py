@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from softmax_teach.numerics import sampling_probabilities, softmax
-from softmax_teach.plots import CLASS_COLOR, _axes
+from softmax_teach.palette import CLASS_COLOR, MUTED_COLOR
+from softmax_teach.plots import _axes
 
 __all__ = ["filtered_distribution_bars"]
 
-CUT_COLOR = "#C8C8C8"
+CUT_COLOR = MUTED_COLOR
 
 
 def filtered_distribution_bars(logits, labels=None, *, temperature=1.0, ax=None, title=None, **filters):

@@ -11,21 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from softmax_teach.numerics import exp_limits, logsumexp
+from softmax_teach.palette import BACKGROUND_GREY, CLASS_COLOR, HIGHLIGHT_COLOR, OKABE_ITO, SECOND_COLOR, THIRD_COLOR
+from softmax_teach.plots import _axes
 
 __all__ = ["exp_range_chart", "plot_ulp_errors", "online_softmax_trace", "plot_online_softmax_trace"]
 
 _FLOAT_TYPES = (np.float16, np.float32, np.float64)
 
 # Colours for the four regimes of exp(x): exactly 0, subnormal, normal, inf.
-_REGIME_COLORS = {"0": "#BBBBBB", "subnormal": "#A6CEE3", "normal": "#1F78B4", "inf": "#E31A1C"}
+_REGIME_COLORS = {"0": BACKGROUND_GREY, "subnormal": OKABE_ITO["sky"], "normal": CLASS_COLOR, "inf": HIGHLIGHT_COLOR}
 
-
-def _new_axes(ax, figsize):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def exp_range_chart(dtypes=_FLOAT_TYPES, *, ax=None, span=1000.0):
@@ -47,7 +42,7 @@ def exp_range_chart(dtypes=_FLOAT_TYPES, *, ax=None, span=1000.0):
     """
     from matplotlib.patches import Patch
 
-    ax = _new_axes(ax, (8, 0.8 + 0.7 * len(dtypes)))
+    ax = _axes(ax, (8, 0.8 + 0.7 * len(dtypes)))
     for row, dtype in enumerate(dtypes):
         limits = exp_limits(dtype)
         edges = [-span, limits["zero_below"], limits["subnormal_below"], limits["inf_above"], span]
@@ -105,7 +100,7 @@ def plot_ulp_errors(magnitudes, errors, *, ax=None, xlabel="|x|", title=None):
     magnitudes = np.asarray(magnitudes, dtype=float)
     if magnitudes.ndim != 1 or (magnitudes <= 0).any():
         raise ValueError(f"magnitudes must be a 1-D array of positive numbers, got {magnitudes!r}")
-    ax = _new_axes(ax, (6.5, 4))
+    ax = _axes(ax, (6.5, 4))
     markers = "osD^v<>"
     for index, (name, values) in enumerate(errors.items()):
         values = np.asarray(values, dtype=float)
@@ -189,19 +184,19 @@ def plot_online_softmax_trace(x, block_size, *, axes=None):
         _, axes = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
     top, bottom = axes
     positions = np.arange(x.size)
-    top.plot(positions, x, "o", color="#4C72B0", ms=4, label="logit $x_i$")
+    top.plot(positions, x, "o", color=CLASS_COLOR, ms=4, label="logit $x_i$")
     starts = np.concatenate([[0], trace["block_end"][:-1]])
     for start, end, m in zip(starts, trace["block_end"], trace["running_max"]):
-        top.hlines(m, start - 0.5, end - 0.5, color="#DD8452", lw=2)
-    top.plot([], [], color="#DD8452", lw=2, label="running max m after each block")
+        top.hlines(m, start - 0.5, end - 0.5, color=THIRD_COLOR, lw=2)
+    top.plot([], [], color=THIRD_COLOR, lw=2, label="running max m after each block")
     for end in trace["block_end"][:-1]:
         for axis in axes:
             axis.axvline(end - 0.5, color="grey", lw=0.6, ls="--")
     top.set_ylabel("logit")
     top.legend(fontsize=8, loc="upper left")
     for start, end, total in zip(starts, trace["block_end"], trace["running_sum"]):
-        bottom.hlines(total, start - 0.5, end - 0.5, color="#55A868", lw=2)
-    bottom.plot([], [], color="#55A868", lw=2, label="running sum l after each block")
+        bottom.hlines(total, start - 0.5, end - 0.5, color=SECOND_COLOR, lw=2)
+    bottom.plot([], [], color=SECOND_COLOR, lw=2, label="running sum l after each block")
     for previous_end, before, after in zip(
         trace["block_end"][:-1], trace["running_sum"][:-1], trace["rescaled_previous_sum"][1:]
     ):
@@ -210,10 +205,10 @@ def plot_online_softmax_trace(x, block_size, *, axes=None):
                 "",
                 xy=(previous_end - 0.5, after),
                 xytext=(previous_end - 0.5, before),
-                arrowprops={"arrowstyle": "->", "color": "#C44E52", "lw": 1.5},
+                arrowprops={"arrowstyle": "->", "color": HIGHLIGHT_COLOR, "lw": 1.5},
             )
-            bottom.plot(previous_end - 0.5, after, "o", color="#C44E52", ms=4)
-    bottom.plot([], [], color="#C44E52", marker="o", ms=4, label="old l rescaled by exp(m_old - m_new)")
+            bottom.plot(previous_end - 0.5, after, "o", color=HIGHLIGHT_COLOR, ms=4)
+    bottom.plot([], [], color=HIGHLIGHT_COLOR, marker="o", ms=4, label="old l rescaled by exp(m_old - m_new)")
     bottom.set_ylim(0, 1.6 * np.nanmax(trace["running_sum"]))  # room for the legend
     bottom.set_ylabel("l = sum exp(x - m)")
     bottom.set_xlabel("position in the row (dashed lines: block boundaries)")
