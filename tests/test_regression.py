@@ -281,14 +281,14 @@ def test_regression_plots_draw_regions_and_curves():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from softmax_teach.plots.regression import decision_regions, loss_curves
+    from softmax_teach.plots.regression import decision_regions, optimality_gap_curves
 
     X, y = _small_problem(seed=5, n=30, d=2, k=3)
     model = SoftmaxRegression(2, 3, l2=0.1).fit(X, y)
     ax = decision_regions(model.predict_proba, X, y, resolution=20, feature_names=["a", "b"])
     assert len(ax.images) == 1 and ax.images[0].get_array().shape == (20, 20, 3)
     assert ax.get_xlabel() == "a"
-    ax = loss_curves({"run": model.loss_history_}, optimum=model.loss_history_[-1] - 1e-3)
+    ax = optimality_gap_curves({"run": model.loss_history_}, optimum=model.loss_history_[-1] - 1e-3)
     assert len(ax.lines) == 1
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         decision_regions(model.predict_proba, np.zeros((3, 4)), y[:3])

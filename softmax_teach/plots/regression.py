@@ -10,7 +10,7 @@ import numpy as np
 from softmax_teach.palette import SEQUENCE
 from softmax_teach.plots import _axes
 
-__all__ = ["decision_regions", "loss_curves"]
+__all__ = ["decision_regions", "optimality_gap_curves"]
 
 _CLASS_COLORS = SEQUENCE
 
@@ -72,7 +72,7 @@ def decision_regions(predict_proba, X, y, *, ax=None, class_names=None, feature_
     return ax
 
 
-def loss_curves(histories, *, optimum=None, ax=None, title=None):
+def optimality_gap_curves(histories, *, optimum=None, ax=None, title=None):
     """Gap between the training loss and the optimum against iteration, one line per history.
 
     Parameters
