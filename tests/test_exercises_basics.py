@@ -14,7 +14,7 @@ from softmax_teach.exercises.basics import (
     check_logits_for,
     check_softmax,
 )
-from softmax_teach.exercises.functions import call_learner_function
+from softmax_teach.exercises.core import call_learner_function
 from softmax_teach.exercises.temperature import check_temperature_for_max_probability
 
 TARGET = np.array([0.5, 0.25, 0.25])

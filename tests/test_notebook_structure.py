@@ -107,3 +107,14 @@ def test_lesson_does_not_redefine_package_code(path):
                 if (path.name, node.name) not in SLIDE_CODE:
                     redefined.append(node.name)
     assert not redefined, f"{path.name} redefines {redefined}: import them from softmax_teach instead"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_names_the_module_that_checks_its_exercises(path):
+    notebook = _load(path)
+    sources = "\n".join("".join(c["source"]) for c in notebook["cells"])
+    modules = set(re.findall(r"from softmax_teach\.exercises\.(\w+) import", sources))
+    assert modules, "no exercise check is imported"
+    markdown = _markdown(notebook)
+    for module in modules:
+        assert f"softmax_teach.exercises.{module}`](../softmax_teach/exercises/{module}.py)" in markdown, module

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from softmax_teach.exercises.core import Feedback, check_array, same_values
-from softmax_teach.exercises.functions import Case, call_learner_function, check_function
+from softmax_teach.exercises.core import Case, call_learner_function, check_function
 from softmax_teach.numerics import softmax
 
 __all__ = [

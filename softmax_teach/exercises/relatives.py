@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.functions import Case, check_function
+from softmax_teach.exercises.core import Case, check_function
 from softmax_teach.numerics import softmax
 from softmax_teach.relatives import sparsemax, sparsemax_threshold
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from softmax_teach.exercises.core import Feedback, as_number
-from softmax_teach.exercises.functions import Case, check_function
+from softmax_teach.exercises.core import Case, check_function
 from softmax_teach.numerics import exp_limits, log_softmax, logsumexp, softmax
 
 __all__ = ["largest_finite_exp_argument", "check_overflow_threshold", "check_logsumexp", "check_log_softmax"]
