@@ -47,11 +47,16 @@ async def arrive_later(delay, url, temperature):
 
 
 async def drag(student, changes):
+    """Slider -> figure times; a change with no figure within 60 s counts as None."""
     times = []
     for step in range(changes):
-        # Values not seen before by this kernel (no PNG cache hits), never the current one.
-        value = 0.3 + 0.013 * step + 0.0007 * (hash(student.kernel_id) % 97)
-        seconds, _ = await student.move_and_wait_for_figure(student.slider, round(value, 6), student.figure)
+        # Slider positions (log10 steps of 0.01) not seen before by this kernel, so no PNG cache
+        # hit and never the current value: each change must draw a new figure.
+        value = 10 ** (-0.6 + 0.02 * step)
+        try:
+            seconds, _ = await student.move_and_wait_for_figure(student.slider, value, student.figure)
+        except TimeoutError:
+            seconds = None
         times.append(seconds)
     return times
 
@@ -98,7 +103,8 @@ def main(argv=None):
             lesson(server, args.students, args.arrival, args.draggers, args.changes))
         iopub_timeouts = server.log_text().count("Timeout waiting for IOPub output")
     first = [s.arrived_to_figure for s in served]
-    dragged = [t for times in drags for t in times]
+    dragged = [t for times in drags for t in times if t is not None]
+    missed = sum(t is None for times in drags for t in times)
     mb = 1e6
     print(f"server start with {args.students} preheated kernels: {startup:.0f} s "
           f"(idle: server {idle_server / mb:.0f} MB, {len(idle_kernels)} kernels {sum(idle_kernels.values()) / mb:.0f} MB)")
@@ -112,7 +118,7 @@ def main(argv=None):
     if dragged:
         print(f"slider -> figure with {len(drags)} dragging at once ({len(dragged)} changes): "
               f"median {statistics.median(dragged) * 1e3:.0f} ms, p95 {np.percentile(dragged, 95) * 1e3:.0f} ms, "
-              f"max {max(dragged) * 1e3:.0f} ms  target: p95 < 250 ms")
+              f"max {max(dragged) * 1e3:.0f} ms  target: p95 < 250 ms; no figure within 60 s: {missed}")
     total = server_rss + sum(kernel_rss.values())
     per_kernel = sum(kernel_rss.values()) / max(len(kernel_rss), 1)
     print(f"memory with the class: server {server_rss / mb:.0f} MB + {len(kernel_rss)} kernels "

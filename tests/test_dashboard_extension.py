@@ -73,8 +73,8 @@ def test_the_widgets_come_alive_in_chromium(server, sync_api):
             browser.close()
 
 
-@pytest.mark.xfail(reason="on the extension path the figure's first PNG (sent in the widget manager's bulk "
-                          "update_states reply) is not shown; it appears with the first change (see the test above)",
+@pytest.mark.xfail(reason="intermittent: on the extension path the figure's first PNG (in the widget manager's bulk "
+                          "update_states reply) is sometimes not shown until the first change (see the test above)",
                    strict=False)
 def test_the_first_figure_shows_before_any_change(server, sync_api):
     with sync_api.sync_playwright() as playwright:
