@@ -100,31 +100,43 @@ def main(argv=None):
         startup = time.perf_counter() - t0
         idle_server, idle_kernels = tree_rss(server.process.pid)
         served, failures, span, (server_rss, kernel_rss), drags, refused, (status, answer) = asyncio.run(
-            lesson(server, args.students, args.arrival, args.draggers, args.changes))
+            lesson(server, args.students, args.arrival, args.draggers, args.changes)
+        )
         iopub_timeouts = server.log_text().count("Timeout waiting for IOPub output")
     first = [s.arrived_to_figure for s in served]
     dragged = [t for times in drags for t in times if t is not None]
     missed = sum(t is None for times in drags for t in times)
     mb = 1e6
-    print(f"server start with {args.students} preheated kernels: {startup:.0f} s "
-          f"(idle: server {idle_server / mb:.0f} MB, {len(idle_kernels)} kernels {sum(idle_kernels.values()) / mb:.0f} MB)")
-    print(f"students served: {len(served)} of {args.students} (arrivals over {args.arrival:.0f} s, "
-          f"all done after {span:.1f} s)  target: all")
+    print(
+        f"server start with {args.students} preheated kernels: {startup:.0f} s "
+        f"(idle: server {idle_server / mb:.0f} MB, {len(idle_kernels)} kernels "
+        f"{sum(idle_kernels.values()) / mb:.0f} MB)"
+    )
+    print(
+        f"students served: {len(served)} of {args.students} (arrivals over {args.arrival:.0f} s, "
+        f"all done after {span:.1f} s)  target: all"
+    )
     for failure in failures[:5]:
         print(f"  not served: {failure!r}"[:200])
     if first:
-        print(f"arrival -> first slider response: median {statistics.median(first):.2f} s, max {max(first):.2f} s"
-              "  target: < 10 s each")
+        print(
+            f"arrival -> first slider response: median {statistics.median(first):.2f} s, max {max(first):.2f} s"
+            "  target: < 10 s each"
+        )
     if dragged:
-        print(f"slider -> figure with {len(drags)} dragging at once ({len(dragged)} changes): "
-              f"median {statistics.median(dragged) * 1e3:.0f} ms, p95 {np.percentile(dragged, 95) * 1e3:.0f} ms, "
-              f"max {max(dragged) * 1e3:.0f} ms  target: p95 < 250 ms; no figure within 60 s: {missed}")
+        print(
+            f"slider -> figure with {len(drags)} dragging at once ({len(dragged)} changes): "
+            f"median {statistics.median(dragged) * 1e3:.0f} ms, p95 {np.percentile(dragged, 95) * 1e3:.0f} ms, "
+            f"max {max(dragged) * 1e3:.0f} ms  target: p95 < 250 ms; no figure within 60 s: {missed}"
+        )
     total = server_rss + sum(kernel_rss.values())
     per_kernel = sum(kernel_rss.values()) / max(len(kernel_rss), 1)
-    print(f"memory with the class: server {server_rss / mb:.0f} MB + {len(kernel_rss)} kernels "
-          f"{sum(kernel_rss.values()) / mb:.0f} MB = {total / mb:.0f} MB; per kernel {per_kernel / mb:.0f} MB "
-          f"(min {min(kernel_rss.values()) / mb:.0f}, max {max(kernel_rss.values()) / mb:.0f}); "
-          f"per student {total / max(len(served), 1) / mb:.0f} MB")
+    print(
+        f"memory with the class: server {server_rss / mb:.0f} MB + {len(kernel_rss)} kernels "
+        f"{sum(kernel_rss.values()) / mb:.0f} MB = {total / mb:.0f} MB; per kernel {per_kernel / mb:.0f} MB "
+        f"(min {min(kernel_rss.values()) / mb:.0f}, max {max(kernel_rss.values()) / mb:.0f}); "
+        f"per student {total / max(len(served), 1) / mb:.0f} MB"
+    )
     print(f"IOPub timeouts in the log: {iopub_timeouts}")
     print(f"issue-12 freeze client: {refused}; the next request answered in {answer * 1e3:.0f} ms (HTTP {status})")
     print(f"load average after: {os.getloadavg()[0]:.2f}")

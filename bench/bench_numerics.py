@@ -81,11 +81,14 @@ def speed_table():
             shifted = x - x.max(axis=-1, keepdims=True)
             buffer = np.empty_like(x)
             repeats = int(np.clip(ELEMENTS_PER_ROUND / x.size, 3, 60))
-            times = best_times({
-                "ours": lambda: softmax(x),
-                "scipy": lambda: scipy.special.softmax(x, axis=-1),
-                "np.exp": lambda: np.exp(shifted, out=buffer),
-            }, repeats)
+            times = best_times(
+                {
+                    "ours": lambda x=x: softmax(x),
+                    "scipy": lambda x=x: scipy.special.softmax(x, axis=-1),
+                    "np.exp": lambda shifted=shifted, buffer=buffer: np.exp(shifted, out=buffer),
+                },
+                repeats,
+            )
             table[f"{np.dtype(dtype).name} {shape}"] = {
                 "scipy/ours": times["scipy"] / times["ours"],
                 "ceiling": times["scipy"] / times["np.exp"],
@@ -108,10 +111,14 @@ def lane_tables():
 
 def print_speed(tables):
     print("Speed: scipy.special.softmax time / ours (> 1: ours is faster); ceiling = scipy / np.exp")
-    print(f"  target: >= 1.0 everywhere, >= {TARGET_SPEEDUP_OVER_SCIPY} where the ceiling is above it "
-          f"(softmax block {numerics._BLOCK_BYTES // 1024} KiB)")
+    print(
+        f"  target: >= 1.0 everywhere, >= {TARGET_SPEEDUP_OVER_SCIPY} where the ceiling is above it "
+        f"(softmax block {numerics._BLOCK_BYTES // 1024} KiB)"
+    )
     lanes = list(tables)
-    print(f"  {'case':22s} " + "  ".join(f"{lane + ' speed-up':>15s} {'ceiling':>7s} {'ours ms':>8s}" for lane in lanes))
+    print(
+        f"  {'case':22s} " + "  ".join(f"{lane + ' speed-up':>15s} {'ceiling':>7s} {'ours ms':>8s}" for lane in lanes)
+    )
     for case in tables[lanes[0]]:
         cells = []
         for lane in lanes:
@@ -127,10 +134,12 @@ def memory():
     print("\nPeak memory while computing (tracemalloc), in outputs (the output itself is 1.0)")
     for dtype, shape in ((np.float32, (1024, 32000)), (np.float64, (1000, 1000))):
         x = rng.standard_normal(shape).astype(dtype)
-        ours = peak_memory(lambda: softmax(x), x.nbytes)
-        theirs = peak_memory(lambda: scipy.special.softmax(x, axis=-1), x.nbytes)
-        print(f"  {np.dtype(dtype).name} {shape}: softmax {ours:.3f}, scipy {theirs:.3f} "
-              f"(target <= {TARGET_MEMORY:.1f} + small)")
+        ours = peak_memory(lambda x=x: softmax(x), x.nbytes)
+        theirs = peak_memory(lambda x=x: scipy.special.softmax(x, axis=-1), x.nbytes)
+        print(
+            f"  {np.dtype(dtype).name} {shape}: softmax {ours:.3f}, scipy {theirs:.3f} "
+            f"(target <= {TARGET_MEMORY:.1f} + small)"
+        )
 
 
 def peak_memory(function, output_bytes):
@@ -158,22 +167,29 @@ def accuracy():
             x = (rng.standard_normal((4, 64)) * scale).astype(dtype)
             exact = mp_softmax(x.astype(np.float64))
             ours, theirs = softmax(x), scipy.special.softmax(x, axis=-1)
-            errors = np.array([
-                max_ulp_error(theirs, exact),
-                max_ulp_error(torch.softmax(torch.from_numpy(x), dim=-1).numpy(), exact),
-                max_ulp_error(ours, exact),
-                max_ulp_error(softmax(x, precise=True), exact),
-            ])
+            errors = np.array(
+                [
+                    max_ulp_error(theirs, exact),
+                    max_ulp_error(torch.softmax(torch.from_numpy(x), dim=-1).numpy(), exact),
+                    max_ulp_error(ours, exact),
+                    max_ulp_error(softmax(x, precise=True), exact),
+                ]
+            )
             overall = np.maximum(overall, errors)
             measurable = exact.astype(dtype) != 0
             measured += measurable.sum()
             worse_than_scipy += (ulp_error(ours, exact) > ulp_error(theirs, exact))[measurable].sum()
             print(f"  {np.dtype(dtype).name:8} {scale:6g} " + " ".join(f"{e:8.1f}" for e in errors))
         bound = 1 if dtype == np.float32 else 4
-        print(f"  {np.dtype(dtype).name:8} {'all':>6} " + " ".join(f"{e:8.1f}" for e in overall)
-              + f"   (precise target <= {bound} ULP)")
-        print(f"  {'':8} default less accurate than scipy on {worse_than_scipy} of {measured} measured "
-              "elements (target 0)")
+        print(
+            f"  {np.dtype(dtype).name:8} {'all':>6} "
+            + " ".join(f"{e:8.1f}" for e in overall)
+            + f"   (precise target <= {bound} ULP)"
+        )
+        print(
+            f"  {'':8} default less accurate than scipy on {worse_than_scipy} of {measured} measured "
+            "elements (target 0)"
+        )
 
 
 def main():

@@ -29,11 +29,14 @@ def main(argv):
     split = load_text_split()
     result = train_char_lm(split, hidden_dim=HIDDEN_DIM, epochs=EPOCHS, seed=0)
     state = {name: tensor.detach().numpy().astype(np.float32) for name, tensor in result.model.state_dict().items()}
-    np.savez_compressed(output, vocabulary=np.array("".join(split.vocabulary.chars)),
-                        **{name: state[name] for name in PARAMETERS})
+    np.savez_compressed(
+        output, vocabulary=np.array("".join(split.vocabulary.chars)), **{name: state[name] for name in PARAMETERS}
+    )
     report = compare_with_unigram(result.model, split)
-    print(f"{output}: {output.stat().st_size / 1024:.0f} KB, held-out perplexity {report.model_perplexity:.2f} "
-          f"(unigram {report.unigram_perplexity:.2f})")
+    print(
+        f"{output}: {output.stat().st_size / 1024:.0f} KB, held-out perplexity {report.model_perplexity:.2f} "
+        f"(unigram {report.unigram_perplexity:.2f})"
+    )
     return 0
 
 

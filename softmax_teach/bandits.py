@@ -105,7 +105,11 @@ class GaussianBandit:
             object.__setattr__(self, "n_arms", means.size)
         elif isinstance(self.n_arms, bool) or not isinstance(self.n_arms, numbers.Integral) or self.n_arms < 2:
             raise ValueError(f"n_arms must be an integer >= 2, got {self.n_arms!r}")
-        if isinstance(self.mean_offset, bool) or not isinstance(self.mean_offset, numbers.Real) or not np.isfinite(self.mean_offset):
+        if (
+            isinstance(self.mean_offset, bool)
+            or not isinstance(self.mean_offset, numbers.Real)
+            or not np.isfinite(self.mean_offset)
+        ):
             raise ValueError(f"mean_offset must be a finite number, got {self.mean_offset!r}")
         for name in ("arm_spread", "reward_noise"):
             value = getattr(self, name)
@@ -305,8 +309,7 @@ def log_policy_gradient(preferences, actions, temperature=1.0):
     actions = np.asarray(actions)
     if actions.dtype.kind not in "iu" or actions.shape != preferences.shape[:-1]:
         raise ValueError(
-            f"actions must be integers of shape {preferences.shape[:-1]} (one per row of "
-            f"preferences), got {actions!r}"
+            f"actions must be integers of shape {preferences.shape[:-1]} (one per row of preferences), got {actions!r}"
         )
     k = preferences.shape[-1]
     if ((actions < 0) | (actions >= k)).any():

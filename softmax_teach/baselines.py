@@ -78,8 +78,9 @@ class BagOfWords:
 
         from softmax_teach.data.sentiment import tokenize
 
-        return CountVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None,
-                               vocabulary=self.vocabulary, binary=self.binary)
+        return CountVectorizer(
+            tokenizer=tokenize, lowercase=False, token_pattern=None, vocabulary=self.vocabulary, binary=self.binary
+        )
 
     def fit(self, train_texts, train_labels, validation_texts, validation_labels, *, Cs=DEFAULT_CS):
         """Fit one model per ``C`` on the training part, keep the best on the validation part."""

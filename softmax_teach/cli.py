@@ -40,9 +40,19 @@ def class_cap(class_size):
     return class_size + max(2, -(-class_size // 10))
 
 
-def voila_command(notebook=DASHBOARD_NOTEBOOK, *, host=DEFAULT_HOST, port=DEFAULT_PORT, theme="light", preheat=True,
-                  python=None, class_size=None, max_kernels=None, cull_after=DEFAULT_CULL_AFTER,
-                  iopub_timeout=DEFAULT_IOPUB_TIMEOUT):
+def voila_command(
+    notebook=DASHBOARD_NOTEBOOK,
+    *,
+    host=DEFAULT_HOST,
+    port=DEFAULT_PORT,
+    theme="light",
+    preheat=True,
+    python=None,
+    class_size=None,
+    max_kernels=None,
+    cull_after=DEFAULT_CULL_AFTER,
+    iopub_timeout=DEFAULT_IOPUB_TIMEOUT,
+):
     """The command line that serves the dashboard: Voila with the classroom fixes.
 
     It runs :mod:`softmax_teach.dashboard.voila_app` (Voila 0.5.13 with a kernel websocket that
@@ -98,10 +108,14 @@ def voila_command(notebook=DASHBOARD_NOTEBOOK, *, host=DEFAULT_HOST, port=DEFAUL
     if max_kernels is None:
         max_kernels = class_cap(class_size) if class_size else DEFAULT_MAX_KERNELS
     if pool > max_kernels:
-        raise ValueError(f"class_size {class_size} does not fit under max_kernels {max_kernels}: "
-                         "raise max_kernels or leave it out")
+        raise ValueError(
+            f"class_size {class_size} does not fit under max_kernels {max_kernels}: raise max_kernels or leave it out"
+        )
     command = [
-        python or sys.executable, "-m", "softmax_teach.dashboard.voila_app", str(notebook),
+        python or sys.executable,
+        "-m",
+        "softmax_teach.dashboard.voila_app",
+        str(notebook),
         "--no-browser",
         f"--port={port}",
         "--Voila.port_retries=0",  # a busy port is an error, not a silent move to another one
@@ -118,8 +132,10 @@ def voila_command(notebook=DASHBOARD_NOTEBOOK, *, host=DEFAULT_HOST, port=DEFAUL
     ]
     if cull_after:
         # Only kernels without a connected page are culled (cull_connected stays False).
-        command += [f"--MappingKernelManager.cull_idle_timeout={int(round(cull_after))}",
-                    f"--MappingKernelManager.cull_interval={max(1, min(60, int(cull_after // 3)))}"]
+        command += [
+            f"--MappingKernelManager.cull_idle_timeout={int(round(cull_after))}",
+            f"--MappingKernelManager.cull_interval={max(1, min(60, int(cull_after // 3)))}",
+        ]
     if preheat:
         command += ["--preheat_kernel=True", f"--pool_size={pool}"]
     return command
@@ -136,7 +152,8 @@ def dashboard_environment(theme="light", base=None, token=None):
     if token:
         environment[TOKEN_VARIABLE] = check_token(token)
     environment["JUPYTER_PATH"] = os.pathsep.join(
-        [str(DASHBOARD_JUPYTER_PATH)] + [p for p in environment.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+        [str(DASHBOARD_JUPYTER_PATH)] + [p for p in environment.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    )
     environment[THEME_VARIABLE] = theme
     # Matplotlib must never try a GUI backend inside a server kernel.
     environment["MPLBACKEND"] = "Agg"
@@ -233,26 +250,48 @@ def _seconds(text):
 def _parser():
     parser = argparse.ArgumentParser(prog="softmax-teach", description="Tools of the softmax teaching kit.")
     commands = parser.add_subparsers(dest="command", required=True)
-    dashboard = commands.add_parser("dashboard", help="serve the Softmax Explorer with Voila",
-                                    description="Serve notebooks/dashboard.ipynb with Voila.")
-    dashboard.add_argument("--host", default=DEFAULT_HOST,
-                           help="address to bind (default 127.0.0.1, this machine only); 0.0.0.0 serves the "
-                                "network and turns a token on")
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="serve the Softmax Explorer with Voila",
+        description="Serve notebooks/dashboard.ipynb with Voila.",
+    )
+    dashboard.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="address to bind (default 127.0.0.1, this machine only); 0.0.0.0 serves the network and turns a token on",
+    )
     dashboard.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8866)")
     dashboard.add_argument("--theme", choices=THEMES, default="light", help="page and figure theme")
-    dashboard.add_argument("--class-size", type=_positive_int, metavar="N",
-                           help="preheat N kernels for N students arriving at once (about 110 MB each) "
-                                "and cap the kernels a little above N")
-    dashboard.add_argument("--max-kernels", type=_positive_int, metavar="M",
-                           help=f"the most kernels at once (default: a few above --class-size, or "
-                                f"{DEFAULT_MAX_KERNELS}); beyond it visitors get 'the class is full'")
-    dashboard.add_argument("--cull-after", type=_seconds, default=DEFAULT_CULL_AFTER, metavar="SECONDS",
-                           help="shut down kernels idle this long with no page open (default 300; 0: never)")
+    dashboard.add_argument(
+        "--class-size",
+        type=_positive_int,
+        metavar="N",
+        help="preheat N kernels for N students arriving at once (about 110 MB each) "
+        "and cap the kernels a little above N",
+    )
+    dashboard.add_argument(
+        "--max-kernels",
+        type=_positive_int,
+        metavar="M",
+        help=f"the most kernels at once (default: a few above --class-size, or "
+        f"{DEFAULT_MAX_KERNELS}); beyond it visitors get 'the class is full'",
+    )
+    dashboard.add_argument(
+        "--cull-after",
+        type=_seconds,
+        default=DEFAULT_CULL_AFTER,
+        metavar="SECONDS",
+        help="shut down kernels idle this long with no page open (default 300; 0: never)",
+    )
     token = dashboard.add_mutually_exclusive_group()
-    token.add_argument("--token", help="the token students add to the URL (default: a random one when --host "
-                                       "is beyond this machine)")
-    token.add_argument("--no-token", action="store_true",
-                       help="no token even beyond this machine (anyone who can reach it can use the app)")
+    token.add_argument(
+        "--token", help="the token students add to the URL (default: a random one when --host is beyond this machine)"
+    )
+    token.add_argument(
+        "--no-token",
+        action="store_true",
+        help="no token even beyond this machine (anyone who can reach it can use the app)",
+    )
     dashboard.add_argument("--notebook", type=Path, default=DASHBOARD_NOTEBOOK, help=argparse.SUPPRESS)
     dashboard.add_argument("--no-preheat", action="store_true", help="do not keep pre-executed kernels ready")
     dashboard.add_argument("--print-command", action="store_true", help="print the Voila command and exit")
@@ -264,9 +303,16 @@ def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        command = voila_command(args.notebook, host=args.host, port=args.port, theme=args.theme,
-                                preheat=not args.no_preheat, class_size=args.class_size,
-                                max_kernels=args.max_kernels, cull_after=args.cull_after)
+        command = voila_command(
+            args.notebook,
+            host=args.host,
+            port=args.port,
+            theme=args.theme,
+            preheat=not args.no_preheat,
+            class_size=args.class_size,
+            max_kernels=args.max_kernels,
+            cull_after=args.cull_after,
+        )
         token = None if args.no_token else args.token
         if token is not None:
             check_token(token)
@@ -285,11 +331,18 @@ def main(argv=None):
     if is_loopback(args.host):
         print(f"Softmax Explorer: {student_url(args.host, args.port, token)}  (Ctrl-C to stop)", flush=True)
     else:
-        print(f"Softmax Explorer for the class, type this address:\n\n    {student_url(args.host, args.port, token)}\n\n"
-              f"At most {cap} kernels at once (about 110 MB each). Ctrl-C to stop.", flush=True)
+        print(
+            f"Softmax Explorer for the class, type this address:\n\n    {student_url(args.host, args.port, token)}\n\n"
+            f"At most {cap} kernels at once (about 110 MB each). Ctrl-C to stop.",
+            flush=True,
+        )
         if token is None:
-            print(f"WARNING: binding {args.host} without a token: anyone who can reach this address can use the "
-                  "app. Use it only on a trusted classroom network.", file=sys.stderr, flush=True)
+            print(
+                f"WARNING: binding {args.host} without a token: anyone who can reach this address can use the "
+                "app. Use it only on a trusted classroom network.",
+                file=sys.stderr,
+                flush=True,
+            )
     environment = dashboard_environment(args.theme, token=token)
     if os.name == "posix":
         # Replace this process: Ctrl-C then reaches Voila itself, which shuts its kernels down.

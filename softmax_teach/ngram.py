@@ -64,7 +64,7 @@ class NGramModel:
         sequence = ids.tolist()
         for length in range(1, self.order):
             for end in range(length, len(sequence)):
-                self._followers[tuple(sequence[end - length:end])][sequence[end]] += 1
+                self._followers[tuple(sequence[end - length : end])][sequence[end]] += 1
 
     def probabilities(self, context) -> np.ndarray:
         """The distribution of the next character after ``context`` (only its last ``order - 1`` ids count).
@@ -76,9 +76,9 @@ class NGramModel:
         """
         context = _as_ids(context, self.vocab_size, "context", allow_empty=True).tolist()
         p = self._unigram
-        usable = context[max(0, len(context) - (self.order - 1)):] if self.order > 1 else []
+        usable = context[max(0, len(context) - (self.order - 1)) :] if self.order > 1 else []
         for length in range(1, len(usable) + 1):
-            counts = self._followers.get(tuple(usable[len(usable) - length:]))
+            counts = self._followers.get(tuple(usable[len(usable) - length :]))
             if not counts:
                 break  # a longer context was never seen either
             seen, distinct = sum(counts.values()), len(counts)

@@ -449,8 +449,10 @@ def cross_entropy(logits, target, *, axis=-1, label_smoothing=0.0, reduction="me
     axis = _check_axis(logits, axis)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or not (
-        0.0 <= float(label_smoothing) <= 1.0
+    if (
+        isinstance(label_smoothing, bool)
+        or not isinstance(label_smoothing, numbers.Real)
+        or not (0.0 <= float(label_smoothing) <= 1.0)
     ):
         raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
     logits = np.moveaxis(logits, axis, -1)
@@ -577,7 +579,9 @@ def _check_probability_rows(p, name):
         return
     finite = np.isfinite(p) | np.isnan(p)
     if not finite.all() or (p < 0).any():
-        raise ValueError(f"{name} must hold probabilities (finite, >= 0), got values like {p[~finite | (p < 0)].flat[0]}")
+        raise ValueError(
+            f"{name} must hold probabilities (finite, >= 0), got values like {p[~finite | (p < 0)].flat[0]}"
+        )
     totals = p.sum(axis=-1, dtype=np.float64)
     tolerance = np.sqrt(np.finfo(p.dtype).eps) * max(1.0, np.sqrt(p.shape[-1]))
     bad = ~np.isnan(totals) & (np.abs(totals - 1) > tolerance)
@@ -707,8 +711,10 @@ def entropy(p, axis=-1, *, base=None):
     if axis is None:
         return entropy(p.reshape(-1), base=base)
     if base is not None:
-        if isinstance(base, bool) or not isinstance(base, numbers.Real) or not (
-            np.isfinite(base) and base > 0 and base != 1
+        if (
+            isinstance(base, bool)
+            or not isinstance(base, numbers.Real)
+            or not (np.isfinite(base) and base > 0 and base != 1)
         ):
             raise ValueError(f"base must be a positive finite number other than 1, got {base!r}")
     rows = np.moveaxis(p, axis, -1)
@@ -723,17 +729,11 @@ def entropy(p, axis=-1, *, base=None):
 
 
 def _check_filters(top_k, top_p, min_p):
-    if top_k is not None and (
-        isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or top_k < 1
-    ):
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or top_k < 1):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
-    if top_p is not None and (
-        isinstance(top_p, bool) or not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1
-    ):
+    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, numbers.Real) or not 0 < top_p <= 1):
         raise ValueError(f"top_p must be a number in (0, 1] or None, got {top_p!r}")
-    if min_p is not None and (
-        isinstance(min_p, bool) or not isinstance(min_p, numbers.Real) or not 0 <= min_p <= 1
-    ):
+    if min_p is not None and (isinstance(min_p, bool) or not isinstance(min_p, numbers.Real) or not 0 <= min_p <= 1):
         raise ValueError(f"min_p must be a number in [0, 1] or None, got {min_p!r}")
 
 
@@ -814,8 +814,10 @@ def _as_generator(rng):
     if isinstance(rng, np.random.Generator):
         return rng
     seed_like = (np.random.SeedSequence, np.random.BitGenerator)
-    if rng is None or isinstance(rng, seed_like) or (
-        isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0
+    if (
+        rng is None
+        or isinstance(rng, seed_like)
+        or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0)
     ):
         return np.random.default_rng(rng)
     raise ValueError(f"rng must be a numpy Generator, a non-negative integer seed or None, got {rng!r}")
@@ -849,8 +851,6 @@ def sample(logits, *, temperature=1.0, top_k=None, top_p=None, size=None, rng=No
     """
     _check_size(size)
     generator = _as_generator(rng)
-    probabilities = sampling_probabilities(
-        logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p
-    )
+    probabilities = sampling_probabilities(logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)
     draws = generator.choice(probabilities.size, size=size, p=probabilities)
     return int(draws) if size is None else draws.astype(np.int64)

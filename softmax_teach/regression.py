@@ -221,9 +221,7 @@ class SoftmaxRegression:
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be a 2-D array of numbers, got {type(X).__name__}") from None
         if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(
-                f"{name} must have shape (n_samples, {self.n_features}), got shape {X.shape}"
-            )
+            raise ValueError(f"{name} must have shape (n_samples, {self.n_features}), got shape {X.shape}")
         if X.shape[0] == 0:
             raise ValueError(f"{name} has no samples (shape {X.shape})")
         if not np.isfinite(X).all():
@@ -248,8 +246,7 @@ class SoftmaxRegression:
                 raise ValueError(f"one-hot y must be numbers, got dtype {y.dtype}")
             if y.shape != (n_samples, self.n_classes):
                 raise ValueError(
-                    f"one-hot y must have shape (n_samples, n_classes) = "
-                    f"({n_samples}, {self.n_classes}), got {y.shape}"
+                    f"one-hot y must have shape (n_samples, n_classes) = ({n_samples}, {self.n_classes}), got {y.shape}"
                 )
             y = y.astype(float)
             if not np.isfinite(y).all() or (y < 0).any():

@@ -228,7 +228,7 @@ ARXIV_TITLES = {ref.arxiv_id: ref.title for ref in READING_LIST if ref.arxiv_id}
 #: Identifiers the deck gets wrong, with what is wrong; they may appear only to be corrected.
 DECK_MISTAKES = {
     "1511.06211": (
-        "slide 15 labels https://arxiv.org/abs/1511.06211 as \"Softmax Classification\" by "
+        'slide 15 labels https://arxiv.org/abs/1511.06211 as "Softmax Classification" by '
         "Stanford CS231n, but that arXiv identifier belongs to an unrelated paper; CS231n's "
         "softmax notes are a course web page, not an arXiv preprint"
     ),
@@ -246,37 +246,83 @@ class Lesson:
 
 
 LESSONS = (
-    Lesson(1, "01_introduction.ipynb", "Introduction",
-           "scores to probabilities on [2.0, 1.0, 0.1]; what softmax keeps and what it changes"),
-    Lesson(2, "02_mathematical_foundation.ipynb", "Mathematical foundation",
-           "the sympy derivation: the Jacobian s_i(δ_ij − s_j), shift invariance, the gradient s − y"),
-    Lesson(3, "03_implementation.ipynb", "Implementation",
-           "loops, vectorised and batched softmax; the axis pitfall; agreement with scipy and torch"),
-    Lesson(4, "04_numerical_stability.ipynb", "Numerical stability",
-           "overflow and underflow, the log-sum-exp trick, errors against mpmath, online softmax"),
-    Lesson(5, "05_neural_networks.ipynb", "Softmax in neural networks",
-           "logits versus probabilities, and the double-softmax training pitfall"),
-    Lesson(6, "06_softmax_vs_sigmoid.ipynb", "Softmax vs sigmoid",
-           "softmax([x, 0]) = sigmoid(x); multi-class versus multi-label"),
-    Lesson(7, "07_cross_entropy.ipynb", "Cross-entropy",
-           "the loss from log_softmax, label smoothing, the gradient p − y"),
-    Lesson(8, "08_image_classification.ipynb", "Image classification",
-           "top-5 probabilities for digit images, calibration and temperature scaling"),
-    Lesson(9, "09_nlp.ipynb", "Softmax in NLP",
-           "a sentiment classifier with masked mean pooling"),
-    Lesson(10, "10_temperature.ipynb", "Temperature",
-           "from arg-max to uniform; sampling with temperature, top-k and top-p"),
-    Lesson(11, "11_reinforcement_learning.ipynb", "Reinforcement learning",
-           "softmax exploration on a bandit, against ε-greedy; the softmax policy gradient"),
-    Lesson(12, "12_softmax_regression.ipynb", "Softmax regression",
-           "multinomial logistic regression from scratch, checked against scikit-learn"),
-    Lesson(13, "13_attention.ipynb", "Attention",
-           "scaled dot-product attention, why 1/√d, causal masks, tiled softmax"),
-    Lesson(14, "14_generative_models.ipynb", "Generative models",
-           "a character language model; sampling, temperature and perplexity"),
-    Lesson(15, "15_resources.ipynb", "Resources",
-           "this reading list, the course map, two relatives of softmax (sparsemax and "
-           "the Gumbel-softmax) and a self-check quiz"),
+    Lesson(
+        1,
+        "01_introduction.ipynb",
+        "Introduction",
+        "scores to probabilities on [2.0, 1.0, 0.1]; what softmax keeps and what it changes",
+    ),
+    Lesson(
+        2,
+        "02_mathematical_foundation.ipynb",
+        "Mathematical foundation",
+        "the sympy derivation: the Jacobian s_i(δ_ij − s_j), shift invariance, the gradient s − y",
+    ),
+    Lesson(
+        3,
+        "03_implementation.ipynb",
+        "Implementation",
+        "loops, vectorised and batched softmax; the axis pitfall; agreement with scipy and torch",
+    ),
+    Lesson(
+        4,
+        "04_numerical_stability.ipynb",
+        "Numerical stability",
+        "overflow and underflow, the log-sum-exp trick, errors against mpmath, online softmax",
+    ),
+    Lesson(
+        5,
+        "05_neural_networks.ipynb",
+        "Softmax in neural networks",
+        "logits versus probabilities, and the double-softmax training pitfall",
+    ),
+    Lesson(
+        6,
+        "06_softmax_vs_sigmoid.ipynb",
+        "Softmax vs sigmoid",
+        "softmax([x, 0]) = sigmoid(x); multi-class versus multi-label",
+    ),
+    Lesson(
+        7, "07_cross_entropy.ipynb", "Cross-entropy", "the loss from log_softmax, label smoothing, the gradient p − y"
+    ),
+    Lesson(
+        8,
+        "08_image_classification.ipynb",
+        "Image classification",
+        "top-5 probabilities for digit images, calibration and temperature scaling",
+    ),
+    Lesson(9, "09_nlp.ipynb", "Softmax in NLP", "a sentiment classifier with masked mean pooling"),
+    Lesson(
+        10, "10_temperature.ipynb", "Temperature", "from arg-max to uniform; sampling with temperature, top-k and top-p"
+    ),
+    Lesson(
+        11,
+        "11_reinforcement_learning.ipynb",
+        "Reinforcement learning",
+        "softmax exploration on a bandit, against ε-greedy; the softmax policy gradient",
+    ),
+    Lesson(
+        12,
+        "12_softmax_regression.ipynb",
+        "Softmax regression",
+        "multinomial logistic regression from scratch, checked against scikit-learn",
+    ),
+    Lesson(
+        13, "13_attention.ipynb", "Attention", "scaled dot-product attention, why 1/√d, causal masks, tiled softmax"
+    ),
+    Lesson(
+        14,
+        "14_generative_models.ipynb",
+        "Generative models",
+        "a character language model; sampling, temperature and perplexity",
+    ),
+    Lesson(
+        15,
+        "15_resources.ipynb",
+        "Resources",
+        "this reading list, the course map, two relatives of softmax (sparsemax and "
+        "the Gumbel-softmax) and a self-check quiz",
+    ),
 )
 
 #: The interactive Softmax Explorer (served by Voila).
@@ -316,7 +362,8 @@ def notebook_map_markdown():
 
 
 def is_well_formed_url(url):
-    """True for an absolute http(s) URL with a host and no spaces, or a relative ``.ipynb`` link.
+    """True for an absolute http(s) URL with a host and no spaces, a relative ``.ipynb`` link, or a
+    relative link to a module of the package (``../softmax_teach/exercises/quiz.py``).
 
     arXiv links must be the abstract page of a modern identifier: ``https://arxiv.org/abs/YYMM.NNNNN``.
 
@@ -329,7 +376,7 @@ def is_well_formed_url(url):
     """
     if not isinstance(url, str) or not url or any(c.isspace() for c in url):
         return False
-    if re.fullmatch(r"[0-9a-z_]+\.ipynb", url):
+    if re.fullmatch(r"[0-9a-z_]+\.ipynb", url) or re.fullmatch(r"\.\./softmax_teach/(\w+/)*\w+\.py", url):
         return True
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or "." not in parsed.netloc:

@@ -93,8 +93,10 @@ class Derivation:
         entries = f"{failed} of {len(self.residuals)} entr{'y' if len(self.residuals) == 1 else 'ies'}"
         if self.method == _LIMIT:
             return f"sympy's limit differs from the claim in {entries}"
-        return (f"lhs - rhs did not simplify to 0 in {entries}, which alone does not prove the claim "
-                f"false; a point where the sides differ would")
+        return (
+            f"lhs - rhs did not simplify to 0 in {entries}, which alone does not prove the claim "
+            f"false; a point where the sides differ would"
+        )
 
     def __repr__(self) -> str:
         verdict = "verified by sympy" if self.verified else "NOT verified by sympy"
@@ -139,8 +141,7 @@ class Derivation:
         def evaluate(*values):
             if len(values) != len(self.symbols):
                 raise ValueError(
-                    f"values must give one number per symbol {tuple(str(s) for s in self.symbols)}, "
-                    f"got {len(values)}"
+                    f"values must give one number per symbol {tuple(str(s) for s in self.symbols)}, got {len(values)}"
                 )
             result = np.asarray(compiled(*values), dtype=float)
             return result.reshape(-1) if is_vector else result
@@ -364,9 +365,7 @@ def two_class_sigmoid():
     first = symbolic_softmax([x1, x2])[0]
     against_zero = symbolic_softmax([x1, sp.Integer(0)])[0]
     against_minus = symbolic_softmax([x1, -x1])[0]
-    residuals = _residuals(
-        [first, against_zero, against_minus], [_sigmoid(x1 - x2), _sigmoid(x1), _sigmoid(2 * x1)]
-    )
+    residuals = _residuals([first, against_zero, against_minus], [_sigmoid(x1 - x2), _sigmoid(x1), _sigmoid(2 * x1)])
     return Derivation(
         title="two classes: softmax is the sigmoid",
         latex=r"\frac{e^{x_1}}{e^{x_1} + e^{x_2}} = \frac{1}{1 + e^{-(x_1 - x_2)}} = \sigma(x_1 - x_2),"

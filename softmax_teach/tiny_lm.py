@@ -29,8 +29,15 @@ __all__ = ["TinyLM", "load_tiny_lm", "WEIGHTS_FILE"]
 
 WEIGHTS_FILE = "tiny_lm.npz"
 #: The arrays a weights file holds, with PyTorch's ``state_dict`` names.
-PARAMETERS = ("embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
-              "fc.weight", "fc.bias")
+PARAMETERS = (
+    "embedding.weight",
+    "rnn.weight_ih_l0",
+    "rnn.weight_hh_l0",
+    "rnn.bias_ih_l0",
+    "rnn.bias_hh_l0",
+    "fc.weight",
+    "fc.bias",
+)
 
 
 def _sigmoid(x):
@@ -61,11 +68,16 @@ class TinyLM:
         hidden = self.weights["rnn.weight_hh_l0"].shape[1]
         expected = {
             "embedding.weight": (len(self.vocabulary), embedding),
-            "rnn.weight_ih_l0": (3 * hidden, embedding), "rnn.weight_hh_l0": (3 * hidden, hidden),
-            "rnn.bias_ih_l0": (3 * hidden,), "rnn.bias_hh_l0": (3 * hidden,),
-            "fc.weight": (len(self.vocabulary), hidden), "fc.bias": (len(self.vocabulary),),
+            "rnn.weight_ih_l0": (3 * hidden, embedding),
+            "rnn.weight_hh_l0": (3 * hidden, hidden),
+            "rnn.bias_ih_l0": (3 * hidden,),
+            "rnn.bias_hh_l0": (3 * hidden,),
+            "fc.weight": (len(self.vocabulary), hidden),
+            "fc.bias": (len(self.vocabulary),),
         }
-        wrong = {name: self.weights[name].shape for name, shape in expected.items() if self.weights[name].shape != shape}
+        wrong = {
+            name: self.weights[name].shape for name, shape in expected.items() if self.weights[name].shape != shape
+        }
         if wrong:
             raise ValueError(f"weights of the wrong shape for {len(self.vocabulary)} characters: {wrong}")
 
@@ -85,8 +97,8 @@ class TinyLM:
         gates_h = w["rnn.weight_hh_l0"] @ state + w["rnn.bias_hh_l0"]
         h = self.hidden_dim
         reset = _sigmoid(gates_x[:h] + gates_h[:h])
-        update = _sigmoid(gates_x[h:2 * h] + gates_h[h:2 * h])
-        candidate = np.tanh(gates_x[2 * h:] + reset * gates_h[2 * h:])
+        update = _sigmoid(gates_x[h : 2 * h] + gates_h[h : 2 * h])
+        candidate = np.tanh(gates_x[2 * h :] + reset * gates_h[2 * h :])
         state = (1.0 - update) * candidate + update * state
         return w["fc.weight"] @ state + w["fc.bias"], state.astype(np.float32)
 
@@ -127,4 +139,3 @@ def load_tiny_lm(path=None) -> TinyLM:
         chars = tuple(str(archive["vocabulary"]))
         weights = {name: archive[name].astype(np.float32) for name in PARAMETERS}
     return TinyLM(CharVocabulary(chars), weights)
-

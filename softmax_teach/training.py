@@ -215,8 +215,9 @@ def train(
         show = _progress_wanted(progress)
         for epoch in range(epochs):
             batches = _epoch_batches(train_data, batch_size, generator, shuffle, "train_data")
-            result.train_loss.append(_train_one_epoch(model, loss_fn, batches, opt, clip_grad_norm, result.step_loss,
-                                                      epoch=epoch, lr=lr))
+            result.train_loss.append(
+                _train_one_epoch(model, loss_fn, batches, opt, clip_grad_norm, result.step_loss, epoch=epoch, lr=lr)
+            )
             if validation_data is not None:
                 result.validation_loss.append(evaluate_loss(model, loss_fn, validation_data, batch_size=batch_size))
             if show:

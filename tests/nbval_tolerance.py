@@ -94,7 +94,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     tokens = []
     position = 0
     for match in _NUMBER.finditer(text):
-        _append_words(tokens, text[position:match.start()])
+        _append_words(tokens, text[position : match.start()])
         tokens.append(("number", match.group()))
         position = match.end()
     _append_words(tokens, text[position:])
@@ -135,16 +135,19 @@ def compare_text(stored: str, computed: str, tolerance: Tolerance = Tolerance())
                 problems.append(
                     f"number {old_text} is now {new_text} (off by {abs(_value(new_text) - _value(old_text)):.3g}, "
                     f"{abs(_value(new_text) - _value(old_text)) / scale:.3g} relative; allowed "
-                    f"rtol={tolerance.rtol:g}, atol={tolerance.atol:g}) in: {_context(computed, new_text)}")
+                    f"rtol={tolerance.rtol:g}, atol={tolerance.atol:g}) in: {_context(computed, new_text)}"
+                )
         elif old_kind != new_kind or old_text != new_text:
-            problems.append(f"changed at token {index}: stored {old_kind} {old_text!r}, now {new_kind} {new_text!r} "
-                            f"in: {_context(computed, new_text)}")
+            problems.append(
+                f"changed at token {index}: stored {old_kind} {old_text!r}, now {new_kind} {new_text!r} "
+                f"in: {_context(computed, new_text)}"
+            )
         if len(problems) == 10:
             problems.append("(further differences not shown)")
             return problems
     if len(old) != len(new):
         longer, label = (old, "stored") if len(old) > len(new) else (new, "recomputed")
-        extra = " ".join(text for _, text in longer[min(len(old), len(new)):])[:160]
+        extra = " ".join(text for _, text in longer[min(len(old), len(new)) :])[:160]
         problems.append(f"the {label} output goes on where the other ends: {extra!r}")
     return problems
 

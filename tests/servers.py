@@ -114,12 +114,21 @@ class ExtensionServer:
         self._log = tempfile.NamedTemporaryFile(prefix="jupyter-server-", suffix=".log", delete=False)
         # Its own runtime directory: connection files and cookie secret never land in ~/.local.
         environment = {**dashboard_environment("light"), "JUPYTER_RUNTIME_DIR": self._runtime.name}
-        self.process = subprocess.Popen(self.command, env=environment, stdout=self._log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command,
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            start_new_session=True,
+        )
         try:
-            wait_until(lambda: self.process.poll() is not None or "is running at" in self.log_text(),
-                       self.startup_timeout, message="jupyter server running")
+            wait_until(
+                lambda: self.process.poll() is not None or "is running at" in self.log_text(),
+                self.startup_timeout,
+                message="jupyter server running",
+            )
             if self.process.poll() is not None:
                 raise RuntimeError(f"jupyter server exited:\n{self.log_text()[-3000:]}")
         except BaseException:

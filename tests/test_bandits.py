@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from scipy.special import softmax as scipy_softmax
 import torch
+from scipy.special import softmax as scipy_softmax
 
 from softmax_teach.bandits import (
     EpsilonGreedyPolicy,
@@ -31,7 +31,9 @@ def test_log_policy_gradient_matches_torch_autograd(temperature):
     h = torch.tensor(preferences, requires_grad=True)
     log_pi = torch.log_softmax(h / temperature, dim=-1)
     log_pi[torch.arange(5), torch.tensor(actions)].sum().backward()
-    np.testing.assert_allclose(log_policy_gradient(preferences, actions, temperature), h.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        log_policy_gradient(preferences, actions, temperature), h.grad.numpy(), rtol=1e-12, atol=1e-15
+    )
 
 
 def test_log_policy_gradient_is_onehot_minus_pi_for_one_vector():
@@ -44,7 +46,9 @@ def test_reinforce_update_follows_the_gradient_of_the_advantage_weighted_log_pro
     preferences = np.array([[0.2, -0.1, 0.4], [0.0, 0.0, 0.0]])
     actions, rewards, baseline = np.array([2, 0]), np.array([1.5, -0.5]), np.array([0.5, 0.25])
     h = torch.tensor(preferences, requires_grad=True)
-    objective = (torch.tensor(rewards - baseline) * torch.log_softmax(h, -1)[torch.arange(2), torch.tensor(actions)]).sum()
+    objective = (
+        torch.tensor(rewards - baseline) * torch.log_softmax(h, -1)[torch.arange(2), torch.tensor(actions)]
+    ).sum()
     objective.backward()
     expected = preferences + 0.1 * h.grad.numpy()
     np.testing.assert_allclose(reinforce_update(preferences, actions, rewards, baseline, 0.1), expected, rtol=1e-12)
@@ -366,8 +370,10 @@ def test_parameter_study_curves_draw_one_curve_and_one_best_marker_per_study():
     from softmax_teach.plots.bandits import parameter_study_curves
 
     bandit = GaussianBandit()
-    studies = [parameter_study(SoftmaxPolicy, [0.1, 0.3], bandit, 50, 5, parameter="T"),
-               parameter_study(EpsilonGreedyPolicy, [0.05, 0.2, 0.4], bandit, 50, 5, parameter="ε")]
+    studies = [
+        parameter_study(SoftmaxPolicy, [0.1, 0.3], bandit, 50, 5, parameter="T"),
+        parameter_study(EpsilonGreedyPolicy, [0.05, 0.2, 0.4], bandit, 50, 5, parameter="ε"),
+    ]
     ax = parameter_study_curves(studies, title="study")
     curves = [line for line in ax.lines if line.get_marker() == "o"]
     stars = [line for line in ax.lines if line.get_marker() == "*"]
@@ -403,7 +409,14 @@ def test_check_policy_gradient_accepts_3_decimals_and_names_three_more_slips():
     assert check_policy_gradient(np.round(right, 3), preferences, action, temperature)
     assert "only to 2 decimals" in check_policy_gradient(np.round(right, 2), preferences, action, temperature).message
     pi, untempered = scipy_softmax(preferences / temperature), scipy_softmax(preferences)
-    assert "multiplied by T" in check_policy_gradient((np.eye(3)[0] - pi) * temperature, preferences, action, temperature).message
-    assert "without the temperature" in check_policy_gradient((np.eye(3)[0] - untempered) / temperature, preferences,
-                                                              action, temperature).message
-    assert "action 2" in check_policy_gradient((np.eye(3)[2] - pi) / temperature, preferences, action, temperature).message
+    assert (
+        "multiplied by T"
+        in check_policy_gradient((np.eye(3)[0] - pi) * temperature, preferences, action, temperature).message
+    )
+    assert (
+        "without the temperature"
+        in check_policy_gradient((np.eye(3)[0] - untempered) / temperature, preferences, action, temperature).message
+    )
+    assert (
+        "action 2" in check_policy_gradient((np.eye(3)[2] - pi) / temperature, preferences, action, temperature).message
+    )

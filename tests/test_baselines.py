@@ -42,8 +42,9 @@ def test_paired_difference_matches_a_simulation_and_is_tighter_than_unpaired():
 def test_bag_of_words_is_scikit_learns_count_vectorizer_and_logistic_regression_with_the_best_validation_c():
     split = load_sentiment_split()
     words = split.vocabulary.itos[2:]
-    baseline = BagOfWords(vocabulary=words).fit(split.train_texts, split.train_labels,
-                                                split.validation_texts, split.validation_labels)
+    baseline = BagOfWords(vocabulary=words).fit(
+        split.train_texts, split.train_labels, split.validation_texts, split.validation_labels
+    )
     vectorizer = CountVectorizer(analyzer=lambda text: tokenize(text), vocabulary=words, binary=True)
     X_train, X_val = vectorizer.fit_transform(split.train_texts), vectorizer.transform(split.validation_texts)
     losses = {}

@@ -2,10 +2,8 @@
 
 import numpy as np
 import pytest
-from scipy.special import softmax as scipy_softmax
 import torch
-
-from softmax_teach.numerics import softmax
+from scipy.special import softmax as scipy_softmax
 
 from softmax_teach.calibration import (
     bootstrap_ece,
@@ -14,6 +12,7 @@ from softmax_teach.calibration import (
     reliability_diagram,
     temperature_nll,
 )
+from softmax_teach.numerics import softmax
 
 
 def _overconfident(n=600, classes=5, seed=0, scale=3.0):
@@ -43,7 +42,9 @@ def _manual_ece(probabilities, labels, n_bins):
 def test_ece_matches_a_manual_loop(n_bins):
     logits, labels = _overconfident()
     p = scipy_softmax(logits, axis=1)
-    assert expected_calibration_error(p, labels, n_bins=n_bins) == pytest.approx(_manual_ece(p, labels, n_bins), abs=1e-12)
+    assert expected_calibration_error(p, labels, n_bins=n_bins) == pytest.approx(
+        _manual_ece(p, labels, n_bins), abs=1e-12
+    )
 
 
 def test_ece_of_one_bin_is_the_gap_between_accuracy_and_mean_confidence():
@@ -147,8 +148,9 @@ def test_bootstrap_ece_resamples_are_paired_and_vary_around_the_ece():
     # Paired: each resample uses the same rows, as a manual resample with the same generator does.
     rows = np.random.default_rng(1).integers(0, 300, size=(400, 300))
     assert first[7] == pytest.approx(expected_calibration_error(p[rows[7]], labels[rows[7]], n_bins=10), abs=1e-15)
-    assert again[7] == pytest.approx(expected_calibration_error(sharper[rows[7]], labels[rows[7]], n_bins=10),
-                                     abs=1e-15)
+    assert again[7] == pytest.approx(
+        expected_calibration_error(sharper[rows[7]], labels[rows[7]], n_bins=10), abs=1e-15
+    )
     ece = expected_calibration_error(p, labels, n_bins=10)
     assert abs(first.mean() - ece) < 3 * first.std()
     assert 0 < first.std() < 0.1

@@ -71,7 +71,11 @@ def test_digits_preprocess_standardises_with_training_statistics(digits):
 
 @pytest.mark.parametrize(
     "kwargs, fragment",
-    [({"test_size": 0.0}, "test_size"), ({"validation_size": 1}, "validation_size"), ({"test_size": 0.5, "validation_size": 0.5}, "below 1")],
+    [
+        ({"test_size": 0.0}, "test_size"),
+        ({"validation_size": 1}, "validation_size"),
+        ({"test_size": 0.5, "validation_size": 0.5}, "below 1"),
+    ],
 )
 def test_digits_bad_sizes(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):

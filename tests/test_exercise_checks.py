@@ -16,9 +16,9 @@ import ast
 import importlib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import numpy as np
@@ -26,10 +26,20 @@ import pytest
 import scipy.special
 
 from softmax_teach import numerics
-from softmax_teach.exercises import attention, bandits, basics, calculus, generation, losses, networks, quiz
-from softmax_teach.exercises import relatives as relatives_checks
+from softmax_teach.exercises import (
+    attention,
+    bandits,
+    basics,
+    calculus,
+    generation,
+    losses,
+    networks,
+    quiz,
+    stability,
+    temperature,
+)
 from softmax_teach.exercises import regression as regression_checks
-from softmax_teach.exercises import stability, temperature
+from softmax_teach.exercises import relatives as relatives_checks
 from softmax_teach.exercises.core import Feedback
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +120,9 @@ def _digits():
     (X,) = standardize(digits.data)
     iris = load_iris()
     (X_iris,) = standardize(iris.data)
-    fit = lambda X, y, l2: SoftmaxRegression(X.shape[1], int(y.max()) + 1, l2=l2, random_state=0).fit(X, y, n_iterations=500)  # noqa: E731
+    fit = lambda X, y, l2: SoftmaxRegression(X.shape[1], int(y.max()) + 1, l2=l2, random_state=0).fit(
+        X, y, n_iterations=500
+    )  # noqa: E731
     return X, digits.target, fit(X, digits.target, 0.0), fit(X, digits.target, 1e-2), fit(X_iris, iris.target, 0.0)
 
 
@@ -182,7 +194,9 @@ def _registry():
             {
                 "the diagonal only": np.diag(_softmax(X3) * (1 - _softmax(X3))),
                 "the sign flipped": -numerics.softmax_jacobian(X3),
-                f"{ANOTHER_INPUT}: the Jacobian at the slide's [2, 1, 0.1]": numerics.softmax_jacobian(np.array([2.0, 1.0, 0.1])),
+                f"{ANOTHER_INPUT}: the Jacobian at the slide's [2, 1, 0.1]": numerics.softmax_jacobian(
+                    np.array([2.0, 1.0, 0.1])
+                ),
             },
         ),
         calculus.check_cross_entropy_gradient: Entry(
@@ -258,7 +272,9 @@ def _registry():
             {
                 "log of softmax": lambda v: np.log(_softmax(v)),
                 "only the max subtracted": lambda v: v - v.max(axis=-1, keepdims=True),
-                f"{ANOTHER_INPUT}: always log_softmax of the slide's scores": _fixed(scipy.special.log_softmax([2.0, 1.0, 0.1])),
+                f"{ANOTHER_INPUT}: always log_softmax of the slide's scores": _fixed(
+                    scipy.special.log_softmax([2.0, 1.0, 0.1])
+                ),
             },
         ),
         # ---------------------------------------------------------------- 05
@@ -298,7 +314,9 @@ def _registry():
                 "the sum": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) * 4,
                 "in bits": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) / math.log(2),
                 "the +1e-8 hack": float(-np.log(_softmax(CE_LOGITS)[np.arange(4), CE_LABELS] + 1e-8).mean()),
-                f"{ANOTHER_INPUT}: the loss for labels [0, 1, 3, 1]": float(numerics.cross_entropy(CE_LOGITS, np.array([0, 1, 3, 1]))),
+                f"{ANOTHER_INPUT}: the loss for labels [0, 1, 3, 1]": float(
+                    numerics.cross_entropy(CE_LOGITS, np.array([0, 1, 3, 1]))
+                ),
             },
         ),
         losses.check_smoothed_target: Entry(
@@ -316,15 +334,22 @@ def _registry():
             _top_k(TOPK_LOGITS),
             {
                 "the right classes, least probable first": (_top_k(TOPK_LOGITS)[0][::-1], _top_k(TOPK_LOGITS)[1][::-1]),
-                "softmax over the top-5 logits only": (_top_k(TOPK_LOGITS)[0], _softmax(TOPK_LOGITS[_top_k(TOPK_LOGITS)[0]])),
+                "softmax over the top-5 logits only": (
+                    _top_k(TOPK_LOGITS)[0],
+                    _softmax(TOPK_LOGITS[_top_k(TOPK_LOGITS)[0]]),
+                ),
                 f"{ANOTHER_INPUT}: the top-5 of the logits in reverse": _top_k(TOPK_LOGITS[::-1]),
             },
         ),
         networks.check_fitted_temperature: Entry(
             lambda a: networks.check_fitted_temperature(a, CAL_LOGITS, CAL_LABELS),
-            round(float(__import__("softmax_teach.calibration", fromlist=["x"]).fit_temperature(CAL_LOGITS, CAL_LABELS)), 1),
+            round(
+                float(__import__("softmax_teach.calibration", fromlist=["x"]).fit_temperature(CAL_LOGITS, CAL_LABELS)),
+                1,
+            ),
             {
-                "1/T": 1 / __import__("softmax_teach.calibration", fromlist=["x"]).fit_temperature(CAL_LOGITS, CAL_LABELS),
+                "1/T": 1
+                / __import__("softmax_teach.calibration", fromlist=["x"]).fit_temperature(CAL_LOGITS, CAL_LABELS),
                 "T = 1": 1.0,
                 f"{ANOTHER_INPUT}: the temperature of logits 3 times hotter": __import__(
                     "softmax_teach.calibration", fromlist=["x"]
@@ -338,7 +363,9 @@ def _registry():
             {
                 "the plain mean, padding included": lambda e, m: e.mean(dim=1),
                 "divided by the padded length": lambda e, m: (e * m.unsqueeze(-1)).sum(1) / e.shape[1],
-                "no clamp: nan for a row of padding only": lambda e, m: (e * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True),
+                "no clamp: nan for a row of padding only": lambda e, m: (
+                    (e * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)
+                ),
                 f"{ANOTHER_INPUT}: always the masked mean of the first batch": _fixed(_masked_mean_of_first_case()),
             },
         ),
@@ -417,7 +444,9 @@ def _registry():
             {
                 "no /n and no penalty": X_SMALL.T @ (_softmax(X_SMALL @ W_SMALL) - np.eye(3)[Y_SMALL]),
                 "no penalty": _weight_gradient(X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.0),
-                f"{ANOTHER_INPUT}: the gradient for l2 = 0.1": _weight_gradient(X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.1),
+                f"{ANOTHER_INPUT}: the gradient for l2 = 0.1": _weight_gradient(
+                    X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.1
+                ),
             },
         ),
         regression_checks.check_unpenalised_fit: Entry(
@@ -436,7 +465,9 @@ def _registry():
             {
                 "no mask": _softmax(attention.EXERCISE_QUERIES @ attention.EXERCISE_KEYS.T / np.sqrt(3)),
                 "no 1/√d": attention.causal_weights(attention.EXERCISE_QUERIES, attention.EXERCISE_KEYS, scale=False),
-                f"{ANOTHER_INPUT}: queries and keys swapped": attention.causal_weights(attention.EXERCISE_KEYS, attention.EXERCISE_QUERIES),
+                f"{ANOTHER_INPUT}: queries and keys swapped": attention.causal_weights(
+                    attention.EXERCISE_KEYS, attention.EXERCISE_QUERIES
+                ),
             },
         ),
         attention.check_merged_state: Entry(
@@ -482,7 +513,9 @@ def _registry():
                     0.0,
                 ),
                 "T = 1": numerics.sampling_probabilities(generation.EXERCISE_LOGITS, top_k=3),
-                f"{ANOTHER_INPUT}: top-k 2": numerics.sampling_probabilities(generation.EXERCISE_LOGITS, temperature=0.5, top_k=2),
+                f"{ANOTHER_INPUT}: top-k 2": numerics.sampling_probabilities(
+                    generation.EXERCISE_LOGITS, temperature=0.5, top_k=2
+                ),
             },
         ),
         generation.check_char_lm_parameters: Entry(
@@ -549,7 +582,9 @@ def checks_called_by_notebooks():
                 if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("softmax_teach.exercises"):
                     for alias in node.names:
                         imported[alias.asname or alias.name] = (node.module, alias.name)
-                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_"):
+                elif (
+                    isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_")
+                ):
                     calls.add(node.func.id)
         for name in sorted(calls):
             assert name in imported, f"{path.name} calls {name} without importing it from softmax_teach.exercises"
@@ -562,7 +597,11 @@ def checks_called_by_notebooks():
 def test_every_check_a_notebook_calls_is_in_the_registry(registry):
     called = checks_called_by_notebooks()
     assert len(called) >= 20, f"only {len(called)} checks found in the notebooks: is the parsing broken?"
-    missing = [f"{f.__module__}.{f.__name__} (called in {', '.join(names)})" for f, names in called.items() if f not in registry]
+    missing = [
+        f"{f.__module__}.{f.__name__} (called in {', '.join(names)})"
+        for f, names in called.items()
+        if f not in registry
+    ]
     assert not missing, "checks called by notebooks but missing from REGISTRY:\n  " + "\n  ".join(missing)
 
 
@@ -573,20 +612,40 @@ def _ids(items):
 # The functions are the keys; building the entries is deferred to the fixture.
 _CHECKS = [
     basics.check_logits_for,
-    calculus.check_softmax_jacobian, calculus.check_cross_entropy_gradient, calculus.check_logsumexp_gradient,
+    calculus.check_softmax_jacobian,
+    calculus.check_cross_entropy_gradient,
+    calculus.check_logsumexp_gradient,
     calculus.check_log_softmax_derivative,
-    basics.check_softmax, basics.check_column_probabilities,
-    stability.check_overflow_threshold, stability.check_logsumexp, stability.check_log_softmax,
+    basics.check_softmax,
+    basics.check_column_probabilities,
+    stability.check_overflow_threshold,
+    stability.check_logsumexp,
+    stability.check_log_softmax,
     networks.check_double_softmax_floor,
-    losses.check_two_class_probability, losses.check_multilabel_probabilities,
-    losses.check_cross_entropy, losses.check_smoothed_target,
-    networks.check_top_k, networks.check_fitted_temperature, networks.check_masked_mean,
-    temperature.check_temperature_softmax, temperature.check_top_p, temperature.check_temperature_for_max_probability,
-    bandits.check_boltzmann_probabilities, bandits.check_policy_gradient, bandits.check_reward_scaling,
-    regression_checks.check_l2_for_C, regression_checks.check_weight_gradient, regression_checks.check_unpenalised_fit,
-    attention.check_causal_weights, attention.check_merged_state, attention.check_entropy_level,
-    generation.check_perplexity, generation.check_filtered_distribution, generation.check_char_lm_parameters,
-    quiz.check_quiz, relatives_checks.check_sparsemax,
+    losses.check_two_class_probability,
+    losses.check_multilabel_probabilities,
+    losses.check_cross_entropy,
+    losses.check_smoothed_target,
+    networks.check_top_k,
+    networks.check_fitted_temperature,
+    networks.check_masked_mean,
+    temperature.check_temperature_softmax,
+    temperature.check_top_p,
+    temperature.check_temperature_for_max_probability,
+    bandits.check_boltzmann_probabilities,
+    bandits.check_policy_gradient,
+    bandits.check_reward_scaling,
+    regression_checks.check_l2_for_C,
+    regression_checks.check_weight_gradient,
+    regression_checks.check_unpenalised_fit,
+    attention.check_causal_weights,
+    attention.check_merged_state,
+    attention.check_entropy_level,
+    generation.check_perplexity,
+    generation.check_filtered_distribution,
+    generation.check_char_lm_parameters,
+    quiz.check_quiz,
+    relatives_checks.check_sparsemax,
 ]
 
 
@@ -622,8 +681,11 @@ def test_the_check_rejects_every_named_wrong_answer_with_a_message(check, regist
 
 
 def test_a_number_may_be_a_numpy_scalar_or_a_0d_array(registry):
-    numeric = {check: entry for check, entry in registry.items()
-               if isinstance(entry.right, (int, float)) and not isinstance(entry.right, bool)}
+    numeric = {
+        check: entry
+        for check, entry in registry.items()
+        if isinstance(entry.right, (int, float)) and not isinstance(entry.right, bool)
+    }
     assert len(numeric) >= 8, "the checks that take a single number were not found"
     refused = []
     for check, entry in numeric.items():

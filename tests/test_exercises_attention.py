@@ -81,9 +81,9 @@ def test_merged_state_accepts_4_decimals_and_names_the_upside_down_rescaling():
 
     a, b = np.array([1.0, 3.0, 2.0]), np.array([5.0, 0.0])
     m = 5.0
-    l = float(np.exp(logsumexp(np.concatenate([a, b])) - m))
-    assert check_merged_state((m, round(l, 4)), a, b)
-    assert "only to 3 decimals" in check_merged_state((m, round(l, 3)), a, b).message
+    total = float(np.exp(logsumexp(np.concatenate([a, b])) - m))
+    assert check_merged_state((m, round(total, 4)), a, b)
+    assert "only to 3 decimals" in check_merged_state((m, round(total, 3)), a, b).message
     upside_down = np.exp(a - 3).sum() * np.exp(m - 3) + np.exp(b - 5).sum() * np.exp(m - 5)
     assert "upside down" in check_merged_state((m, upside_down), a, b).message
     assert "no shift" in check_merged_state((m, np.exp(np.concatenate([a, b])).sum()), a, b).message

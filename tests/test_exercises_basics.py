@@ -269,8 +269,10 @@ def reduces_axis_1(x):
     ("function", "expected_phrases"),
     [
         (keepdims_in_neither, ["keepdims=True in both the max and the sum"]),
-        (no_max_and_sum_without_keepdims, ["two mistakes at once", ".sum(axis=-1) without keepdims=True",
-                                           "did not subtract the max"]),
+        (
+            no_max_and_sum_without_keepdims,
+            ["two mistakes at once", ".sum(axis=-1) without keepdims=True", "did not subtract the max"],
+        ),
         (row_max_whole_sum, ["divided by the sum of the whole matrix"]),
         (reduces_axis_1, ["AxisError", "axis=-1 works for one vector and for a batch"]),
     ],

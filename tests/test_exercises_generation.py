@@ -55,9 +55,20 @@ def test_char_lm_parameter_count_matches_torch_and_the_check_names_the_slips():
         model = CharLM(32, 32, hidden)
         assert char_lm_parameter_count(32, hidden) == sum(p.numel() for p in model.parameters())
     assert check_char_lm_parameters(char_lm_parameter_count(32, 256), hidden_dim=256, vocab_size=32)
-    assert "three sets" in check_char_lm_parameters(char_lm_parameter_count(32, 256, gates=1), hidden_dim=256, vocab_size=32).message
-    assert "biases" in check_char_lm_parameters(char_lm_parameter_count(32, 256, biases=False), hidden_dim=256, vocab_size=32).message
-    assert "hidden_dim = 32" in check_char_lm_parameters(char_lm_parameter_count(32, 32), hidden_dim=256, vocab_size=32).message
+    assert (
+        "three sets"
+        in check_char_lm_parameters(char_lm_parameter_count(32, 256, gates=1), hidden_dim=256, vocab_size=32).message
+    )
+    assert (
+        "biases"
+        in check_char_lm_parameters(
+            char_lm_parameter_count(32, 256, biases=False), hidden_dim=256, vocab_size=32
+        ).message
+    )
+    assert (
+        "hidden_dim = 32"
+        in check_char_lm_parameters(char_lm_parameter_count(32, 32), hidden_dim=256, vocab_size=32).message
+    )
 
 
 def test_perplexity_rounded_to_the_stated_3_decimals_passes():

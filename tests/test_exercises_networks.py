@@ -29,7 +29,10 @@ def test_double_softmax_floor_check_names_mistakes():
     assert "uniform" in check_double_softmax_floor(math.log(10), 10).message
     assert "e + 9" in check_double_softmax_floor(math.log1p(10 / math.e), 10).message
     assert "minus its logarithm" in check_double_softmax_floor(math.e / (math.e + 9), 10).message
-    assert "one-hot" in check_double_softmax_floor(0.0, 10).message or "softmax([1" in check_double_softmax_floor(0.0, 10).message
+    assert (
+        "one-hot" in check_double_softmax_floor(0.0, 10).message
+        or "softmax([1" in check_double_softmax_floor(0.0, 10).message
+    )
     with pytest.raises(ValueError, match="num_classes"):
         double_softmax_floor(1)
 
@@ -85,7 +88,9 @@ def test_masked_mean_check_accepts_a_right_function_and_names_the_plain_mean():
     # The count without keepdim cannot broadcast: a hint, not only torch's RuntimeError.
     verdict = check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1) / m.sum(1))
     assert not verdict and "RuntimeError" in verdict.message and "keepdim=True" in verdict.message
-    verdict = check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1, keepdim=True) / m.sum(1).clamp(min=1)[:, None, None])
+    verdict = check_masked_mean(
+        lambda e, m: (e * m.unsqueeze(-1)).sum(1, keepdim=True) / m.sum(1).clamp(min=1)[:, None, None]
+    )
     assert not verdict and "kept its axis" in verdict.message
     assert "plain mean" in check_masked_mean(lambda e, m: e.mean(dim=1)).message
     assert "sum of the real tokens" in check_masked_mean(lambda e, m: (e * m.unsqueeze(-1)).sum(1)).message

@@ -135,7 +135,10 @@ def test_causal_mask_matches_torch_tril_and_forbids_the_future():
         (lambda q, k, v: scaled_dot_product_attention(q, k[..., :3], v), "last"),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v[..., :2, :]), "number of keys"),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v, torch.ones(3, 3, dtype=torch.bool)), "broadcast"),
-        (lambda q, k, v: scaled_dot_product_attention(q, k, v, torch.ones(4, 2, 3, 5, 7, dtype=torch.bool)), "broadcast"),
+        (
+            lambda q, k, v: scaled_dot_product_attention(q, k, v, torch.ones(4, 2, 3, 5, 7, dtype=torch.bool)),
+            "broadcast",
+        ),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v, torch.ones(5, 7, dtype=torch.long)), "dtype"),
         (lambda q, k, v: scaled_dot_product_attention(q, k, v, scale=float("nan")), "scale"),
         (lambda q, k, v: scaled_dot_product_attention(q.long(), k, v), "floating"),
@@ -221,8 +224,17 @@ def test_running_max_attention_is_causal_sdpa_over_its_own_projections():
     expected = model.readout(F.scaled_dot_product_attention(q, k, v, is_causal=True))
     torch.testing.assert_close(model(tokens), expected, rtol=1e-12, atol=1e-12)
     weights = model.attention(tokens)
-    torch.testing.assert_close(weights, torch.softmax((q @ k.transpose(-2, -1) / math.sqrt(8)).masked_fill(
-        ~torch.tril(torch.ones(8, 8, dtype=torch.bool)), float("-inf")), dim=-1), rtol=1e-12, atol=1e-15)
+    torch.testing.assert_close(
+        weights,
+        torch.softmax(
+            (q @ k.transpose(-2, -1) / math.sqrt(8)).masked_fill(
+                ~torch.tril(torch.ones(8, 8, dtype=torch.bool)), float("-inf")
+            ),
+            dim=-1,
+        ),
+        rtol=1e-12,
+        atol=1e-15,
+    )
     with pytest.raises(ValueError, match="integer tensor"):
         model(tokens.double())
     with pytest.raises(ValueError, match="at most 8"):

@@ -1,7 +1,6 @@
 """The classifiers return logits, their softmax matches torch, and masked mean pooling is exact."""
 
 import pytest
-
 import torch
 import torch.nn.functional as F  # noqa: E402
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from nbval_tolerance import Tolerance, cell_tolerance, compare_text, tokenize
 
 pytest_plugins = ["pytester"]
@@ -16,8 +15,15 @@ TESTS = Path(__file__).resolve().parent
 
 def test_words_and_numbers_are_separate_tokens():
     assert tokenize("T = 2.044, float16 x1 4.7x [ 1.  -5e-04] 50,360.98") == [
-        ("word", "T ="), ("number", "2.044"), ("word", ", float16 x1"), ("number", "4.7"), ("word", "x ["),
-        ("number", "1."), ("number", "-5e-04"), ("word", "]"), ("number", "50,360.98"),
+        ("word", "T ="),
+        ("number", "2.044"),
+        ("word", ", float16 x1"),
+        ("number", "4.7"),
+        ("word", "x ["),
+        ("number", "1."),
+        ("number", "-5e-04"),
+        ("word", "]"),
+        ("number", "50,360.98"),
     ]
 
 
@@ -67,13 +73,16 @@ def test_a_cell_declares_its_tolerance_in_a_marker_comment():
     assert cell_tolerance("#NBVAL_TOLERANCE atol=2 rtol=1e-3\n") == Tolerance(rtol=1e-3, atol=2)
 
 
-@pytest.mark.parametrize("source", [
-    "# NBVAL_TOLERANCE\n",
-    "# NBVAL_TOLERANCE rtl=0.1\n",
-    "# NBVAL_TOLERANCE rtol=0.1 rtol=0.2\n",
-    "# NBVAL_TOLERANCE atol=-1\n",
-    "# NBVAL_TOLERANCE rtol=0.1\n# NBVAL_TOLERANCE atol=1\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# NBVAL_TOLERANCE\n",
+        "# NBVAL_TOLERANCE rtl=0.1\n",
+        "# NBVAL_TOLERANCE rtol=0.1 rtol=0.2\n",
+        "# NBVAL_TOLERANCE atol=-1\n",
+        "# NBVAL_TOLERANCE rtol=0.1\n# NBVAL_TOLERANCE atol=1\n",
+    ],
+)
 def test_a_malformed_marker_is_an_error_not_the_default(source):
     with pytest.raises(ValueError, match="NBVAL_TOLERANCE"):
         cell_tolerance(source)
@@ -82,8 +91,10 @@ def test_a_malformed_marker_is_an_error_not_the_default(source):
 def _cell(source, *outputs):
     cell = nbformat.v4.new_code_cell(source)
     cell.execution_count = 1
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text) if isinstance(text, str) else text
-                    for text in outputs]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=text) if isinstance(text, str) else text
+        for text in outputs
+    ]
     return cell
 
 
@@ -91,23 +102,33 @@ def test_nbval_runs_compare_through_the_plugin(pytester, monkeypatch):
     """A real nbval run: one kernel, one notebook whose stored outputs each test one rule."""
     result_value = nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)
     cells = [
-        _cell("# NBVAL_TOLERANCE rtol=0.01\nprint('loss 1.000')", "loss 1.005\n"),            # inside: passes
-        _cell("# NBVAL_TOLERANCE rtol=0.01\nprint('loss 1.000')", "loss 1.05\n"),             # outside: fails
-        _cell("print('loss 1.000')", "loss 1.0000000000001\n"),                              # default, noise: passes
-        _cell("print('loss 1.000')", "loss 1.001\n"),                                        # default is tight: fails
-        _cell("# NBVAL_TOLERANCE rtol=1 atol=1\nprint('loss is 1.0')", "loss was 1.0\n"),    # a word: fails
-        _cell("# NBVAL_TOLERANCE atol=1\nprint('1.0')", "1.0\n", result_value),               # missing output: fails
-        _cell("# NBVAL_TOLERANCE atol=1\nprint('1.0'); 2"),                                   # extra output: fails
-        _cell("# NBVAL_TOLERANCE atol=1\nprint('[1 2]')", "[1 2 3]\n"),                       # missing number: fails
+        _cell("# NBVAL_TOLERANCE rtol=0.01\nprint('loss 1.000')", "loss 1.005\n"),  # inside: passes
+        _cell("# NBVAL_TOLERANCE rtol=0.01\nprint('loss 1.000')", "loss 1.05\n"),  # outside: fails
+        _cell("print('loss 1.000')", "loss 1.0000000000001\n"),  # default, noise: passes
+        _cell("print('loss 1.000')", "loss 1.001\n"),  # default is tight: fails
+        _cell("# NBVAL_TOLERANCE rtol=1 atol=1\nprint('loss is 1.0')", "loss was 1.0\n"),  # a word: fails
+        _cell("# NBVAL_TOLERANCE atol=1\nprint('1.0')", "1.0\n", result_value),  # missing output: fails
+        _cell("# NBVAL_TOLERANCE atol=1\nprint('1.0'); 2"),  # extra output: fails
+        _cell("# NBVAL_TOLERANCE atol=1\nprint('[1 2]')", "[1 2 3]\n"),  # missing number: fails
     ]
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, pytester.path / "cases.ipynb")
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
-    result = pytester.runpytest_subprocess("-p", "nbval_tolerance", "--nbval", "--nbval-current-env", "-v",
-                                           "-p", "no:cacheprovider", "cases.ipynb")
+    result = pytester.runpytest_subprocess(
+        "-p", "nbval_tolerance", "--nbval", "--nbval-current-env", "-v", "-p", "no:cacheprovider", "cases.ipynb"
+    )
     verdicts = dict(re.findall(r"cases\W+ipynb::Cell (\d+) (PASSED|FAILED)", "\n".join(result.outlines)))
-    assert [verdicts[str(i)] for i in range(len(cells))] == ["PASSED", "FAILED", "PASSED", "FAILED", "FAILED", "FAILED", "FAILED", "FAILED"], result.outlines
+    assert [verdicts[str(i)] for i in range(len(cells))] == [
+        "PASSED",
+        "FAILED",
+        "PASSED",
+        "FAILED",
+        "FAILED",
+        "FAILED",
+        "FAILED",
+        "FAILED",
+    ], result.outlines
     text = "\n".join(result.outlines)
     assert "number 1.05 is now 1.000" in text  # the diff a contributor reads
     assert "'loss was'" in text and "'loss is'" in text

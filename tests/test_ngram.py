@@ -32,8 +32,11 @@ def test_only_the_last_order_minus_one_characters_count():
 def test_the_unigram_is_the_add_one_baseline_of_language_py():
     split = load_text_split()
     model = NGramModel(1, len(split.vocabulary), split.train_ids)
-    np.testing.assert_allclose(np.log(model.probabilities([3, 4])),
-                               unigram_log_probabilities(split.train_ids, len(split.vocabulary)), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.log(model.probabilities([3, 4])),
+        unigram_log_probabilities(split.train_ids, len(split.vocabulary)),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("order", [1, 2, 3, 5])
@@ -58,10 +61,17 @@ def test_longer_contexts_help_on_the_shipped_corpus_up_to_a_point():
     assert nll[0] > nll[1] > nll[2]
 
 
-@pytest.mark.parametrize("arguments, match", [
-    ((0, 3, TRAIN), "order"), ((2, True, TRAIN), "vocab_size"), ((2, 3, []), "train_ids"),
-    ((2, 3, [0, 3]), "train_ids"), ((2, 3, [[0, 1]]), "train_ids"), ((2.0, 3, TRAIN), "order"),
-])
+@pytest.mark.parametrize(
+    "arguments, match",
+    [
+        ((0, 3, TRAIN), "order"),
+        ((2, True, TRAIN), "vocab_size"),
+        ((2, 3, []), "train_ids"),
+        ((2, 3, [0, 3]), "train_ids"),
+        ((2, 3, [[0, 1]]), "train_ids"),
+        ((2.0, 3, TRAIN), "order"),
+    ],
+)
 def test_bad_arguments_are_named(arguments, match):
     with pytest.raises(ValueError, match=match):
         NGramModel(*arguments)

@@ -90,8 +90,11 @@ def _package_definitions():
         if module.name.startswith("softmax_teach.dashboard"):
             continue  # widget code: never redefined by a lesson, and it needs ipywidgets
         source = Path(importlib.util.find_spec(module.name).origin).read_text(encoding="utf-8")
-        names |= {node.name for node in ast.parse(source).body
-                  if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")}
+        names |= {
+            node.name
+            for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
+        }
     return names
 
 
@@ -100,8 +103,9 @@ def test_lesson_does_not_redefine_package_code(path):
     package = _package_definitions()
     redefined = []
     for cell in _code_cells(_load(path)):
-        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
-                           if not line.lstrip().startswith(("%", "!")))  # IPython magics
+        source = "\n".join(
+            line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!"))
+        )  # IPython magics
         for node in ast.parse(source).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in package:
                 if (path.name, node.name) not in SLIDE_CODE:

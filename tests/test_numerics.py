@@ -111,9 +111,7 @@ class TestDtypes:
         assert cross_entropy(x[:, :2], np.array([0, 1])).dtype == dtype
         assert entropy(softmax(x)).dtype == dtype
 
-    @pytest.mark.parametrize(
-        "bad", [np.array([1 + 2j]), np.array(["a", "b"]), np.array([1.0, None], dtype=object)]
-    )
+    @pytest.mark.parametrize("bad", [np.array([1 + 2j]), np.array(["a", "b"]), np.array([1.0, None], dtype=object)])
     def test_non_real_input_raises_naming_x_and_the_dtype(self, bad):
         for function in (softmax, log_softmax, logsumexp, sigmoid, online_softmax, softmax_jacobian):
             with pytest.raises(ValueError, match=rf"x must be real.*{bad.dtype}"):
@@ -263,8 +261,12 @@ class TestTemperature:
     def test_temperature_equals_scaling_the_logits(self):
         x = np.random.default_rng(1).standard_normal((5, 7)) * 4
         for temperature in (0.25, 0.5, 2.0, 10.0):
-            np.testing.assert_allclose(softmax(x, temperature=temperature), scipy.special.softmax(x / temperature, axis=-1), rtol=1e-13)
-            np.testing.assert_allclose(log_softmax(x, temperature=temperature), scipy.special.log_softmax(x / temperature, axis=-1), rtol=1e-13)
+            np.testing.assert_allclose(
+                softmax(x, temperature=temperature), scipy.special.softmax(x / temperature, axis=-1), rtol=1e-13
+            )
+            np.testing.assert_allclose(
+                log_softmax(x, temperature=temperature), scipy.special.log_softmax(x / temperature, axis=-1), rtol=1e-13
+            )
             torch_result = torch.softmax(torch.from_numpy(x) / temperature, dim=-1).numpy()
             np.testing.assert_allclose(softmax(x, temperature=temperature, precise=True), torch_result, rtol=1e-13)
         np.testing.assert_allclose(mp_softmax(x, temperature=0.5), softmax(x, temperature=0.5), rtol=1e-13)
@@ -482,7 +484,9 @@ class TestAgreement:
         tiny = np.finfo(dtype).tiny
         for result in (softmax(x), softmax(x, precise=True), online_softmax(x, block_size=3)):
             np.testing.assert_allclose(result, expected, rtol=rel_tol(dtype), atol=tiny)
-            np.testing.assert_allclose(result, torch.softmax(torch.from_numpy(x), dim=-1).numpy(), rtol=rel_tol(dtype), atol=tiny)
+            np.testing.assert_allclose(
+                result, torch.softmax(torch.from_numpy(x), dim=-1).numpy(), rtol=rel_tol(dtype), atol=tiny
+            )
         np.testing.assert_allclose(softmax(x, precise=True), mp_softmax(x), rtol=rel_tol(dtype), atol=tiny)
         # Other axes and axis=None go through the same kernels.
         np.testing.assert_allclose(softmax(x, axis=0), expected_axis0, rtol=rel_tol(dtype), atol=tiny)
@@ -513,7 +517,9 @@ class TestAgreement:
             expected_all = scipy.special.logsumexp(x)
         # Relative agreement, including results near 0 (log1p keeps them, as in scipy).
         np.testing.assert_allclose(result, expected, rtol=rel_tol(dtype))
-        np.testing.assert_allclose(result, torch.logsumexp(torch.from_numpy(x), dim=-1).numpy(), rtol=rel_tol(dtype), atol=rel_tol(dtype))
+        np.testing.assert_allclose(
+            result, torch.logsumexp(torch.from_numpy(x), dim=-1).numpy(), rtol=rel_tol(dtype), atol=rel_tol(dtype)
+        )
         np.testing.assert_allclose(result, mp_logsumexp(x), rtol=rel_tol(dtype))
         np.testing.assert_allclose(logsumexp(x, axis=0, keepdims=True), expected_axis0, rtol=rel_tol(dtype))
         np.testing.assert_allclose(logsumexp(x, axis=None), expected_all, rtol=rel_tol(dtype))
@@ -533,7 +539,9 @@ class TestAgreement:
         result = softmax_jacobian(x)
         assert result.shape == x.shape + x.shape[-1:]
         for row, jacobian in zip(x, result):
-            expected = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=-1), torch.from_numpy(row.copy()))
+            expected = torch.autograd.functional.jacobian(
+                lambda t: torch.softmax(t, dim=-1), torch.from_numpy(row.copy())
+            )
             # Absolute tolerance: the diagonal s(1 - s) cancels when s is near 1, in torch too.
             np.testing.assert_allclose(jacobian, expected.numpy(), rtol=rel_tol(dtype), atol=8 * np.finfo(dtype).eps)
 
@@ -566,8 +574,14 @@ def test_blocked_rows_and_layouts_agree_with_scipy():
         np.testing.assert_allclose(softmax(x3, axis=axis), scipy.special.softmax(x3, axis=axis), rtol=1e-13)
         np.testing.assert_allclose(log_softmax(x3, axis=axis), scipy.special.log_softmax(x3, axis=axis), rtol=1e-13)
         np.testing.assert_allclose(logsumexp(x3, axis=axis), scipy.special.logsumexp(x3, axis=axis), rtol=1e-13)
-        np.testing.assert_allclose(online_softmax(x3, axis=axis, block_size=2), scipy.special.softmax(x3, axis=axis), rtol=1e-13)
-        np.testing.assert_allclose(entropy(softmax(x3, axis=axis), axis=axis), scipy.stats.entropy(softmax(x3, axis=axis), axis=axis), rtol=1e-13)
+        np.testing.assert_allclose(
+            online_softmax(x3, axis=axis, block_size=2), scipy.special.softmax(x3, axis=axis), rtol=1e-13
+        )
+        np.testing.assert_allclose(
+            entropy(softmax(x3, axis=axis), axis=axis),
+            scipy.stats.entropy(softmax(x3, axis=axis), axis=axis),
+            rtol=1e-13,
+        )
 
 
 def test_non_finite_rows_in_every_block_get_their_limit(monkeypatch):
@@ -723,7 +737,9 @@ special_values = st.sampled_from([INF, -INF, np.nan, 1e308, -1e308, 0.0])
 
 @FAST
 @given(
-    hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 40)), elements=st.floats(-800, 800) | special_values),
+    hnp.arrays(
+        np.float64, st.tuples(st.integers(1, 3), st.integers(1, 40)), elements=st.floats(-800, 800) | special_values
+    ),
     st.integers(1, 50),
 )
 def test_online_softmax_equals_softmax_for_any_block_size(x, block_size):
@@ -776,13 +792,21 @@ def test_filters_apply_in_the_documented_order():
     # [0.665, 0.245, 0.090]; top-p 0.8 then needs the first two (0.665 < 0.8 <= 0.910), and
     # renormalised they are softmax([6, 5]) = [sigmoid(1), sigmoid(-1)] = [0.731, 0.269].
     two_kept = [sigmoid(1.0), sigmoid(-1.0), 0.0, 0.0, 0.0]
-    np.testing.assert_allclose(sampling_probabilities(logits, temperature=0.5, top_k=3, top_p=0.8), two_kept, rtol=1e-12)
+    np.testing.assert_allclose(
+        sampling_probabilities(logits, temperature=0.5, top_k=3, top_p=0.8), two_kept, rtol=1e-12
+    )
     # min-p 0.3 keeps both (0.269 >= 0.3 * 0.731); min-p 0.5 drops the second.
-    np.testing.assert_allclose(sampling_probabilities(logits, temperature=0.5, top_k=3, top_p=0.8, min_p=0.3), two_kept, rtol=1e-12)
-    np.testing.assert_array_equal(sampling_probabilities(logits, temperature=0.5, top_k=3, top_p=0.8, min_p=0.5), [1.0, 0, 0, 0, 0])
+    np.testing.assert_allclose(
+        sampling_probabilities(logits, temperature=0.5, top_k=3, top_p=0.8, min_p=0.3), two_kept, rtol=1e-12
+    )
+    np.testing.assert_array_equal(
+        sampling_probabilities(logits, temperature=0.5, top_k=3, top_p=0.8, min_p=0.5), [1.0, 0, 0, 0, 0]
+    )
     # Top-p before top-k would give something else: top-p 0.8 alone also keeps two here, but
     # top-k 1 after it must leave only the first.
-    np.testing.assert_array_equal(sampling_probabilities(logits, temperature=0.5, top_k=1, top_p=0.8), [1.0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(
+        sampling_probabilities(logits, temperature=0.5, top_k=1, top_p=0.8), [1.0, 0, 0, 0, 0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -802,7 +826,9 @@ def test_sample_frequencies_match_sampling_probabilities(filters):
     # Seeded, so deterministic; a wrong distribution gives p-values around 1e-100 at this size.
     assert scipy.stats.chisquare(counts[possible], probabilities[possible] * draws.size).pvalue > 1e-4
     assert isinstance(sample(logits, rng=1, **filters), int)
-    np.testing.assert_array_equal(sample(logits, size=(2, 3), rng=5, **filters), sample(logits, size=(2, 3), rng=5, **filters))
+    np.testing.assert_array_equal(
+        sample(logits, size=(2, 3), rng=5, **filters), sample(logits, size=(2, 3), rng=5, **filters)
+    )
 
 
 # =========================================================================== 4. accuracy (ULP)

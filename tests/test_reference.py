@@ -24,13 +24,17 @@ ROWS = np.array([[2.0, 1.0, 0.1, -3.0], [0.0, 0.0, 0.0, 0.0], [1e3, 1e3 - 1, 1e3
 
 def test_mp_softmax_agrees_with_scipy():
     np.testing.assert_allclose(mp_softmax(ROWS), scipy.special.softmax(ROWS, axis=-1), rtol=1e-13)
-    np.testing.assert_allclose(mp_softmax(ROWS, temperature=2.5), scipy.special.softmax(ROWS / 2.5, axis=-1), rtol=1e-13)
+    np.testing.assert_allclose(
+        mp_softmax(ROWS, temperature=2.5), scipy.special.softmax(ROWS / 2.5, axis=-1), rtol=1e-13
+    )
     assert mp_softmax(ROWS).dtype == np.float64 and mp_softmax(ROWS[0]).shape == (4,)
 
 
 def test_mp_log_softmax_and_logsumexp_agree_with_scipy():
     np.testing.assert_allclose(mp_log_softmax(ROWS), scipy.special.log_softmax(ROWS, axis=-1), rtol=1e-14)
-    np.testing.assert_allclose(mp_log_softmax(ROWS, temperature=0.5), scipy.special.log_softmax(ROWS / 0.5, axis=-1), rtol=1e-14)
+    np.testing.assert_allclose(
+        mp_log_softmax(ROWS, temperature=0.5), scipy.special.log_softmax(ROWS / 0.5, axis=-1), rtol=1e-14
+    )
     np.testing.assert_allclose(mp_logsumexp(ROWS), scipy.special.logsumexp(ROWS, axis=-1), rtol=1e-15)
 
 
@@ -74,6 +78,7 @@ def test_ulp_measure_counts_subnormals_and_skips_underflow():
 
 
 # --------------------------------------------------------------------------- central differences
+
 
 def test_central_difference_matches_autograd_for_vector_scalar_and_matrix_input():
     import torch

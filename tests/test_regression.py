@@ -2,15 +2,14 @@
 
 import numpy as np
 import pytest
-from scipy.special import softmax as scipy_softmax
 import torch
+from scipy.special import softmax as scipy_softmax
 from sklearn.datasets import load_digits, load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from softmax_teach.numerics import cross_entropy
-from softmax_teach.numerics import one_hot
+from softmax_teach.numerics import cross_entropy, one_hot
 from softmax_teach.regression import (
     C_from_l2,
     SoftmaxRegression,
@@ -41,7 +40,9 @@ def _small_problem(seed=0, n=12, d=3, k=4):
 # ---------------------------------------------------------------------- scikit-learn
 
 
-@pytest.mark.parametrize("loader, C", [(load_iris, 1.0), (load_iris, 0.1), (load_digits, 1.0)], ids=["iris-C1", "iris-C0.1", "digits-C1"])
+@pytest.mark.parametrize(
+    "loader, C", [(load_iris, 1.0), (load_iris, 0.1), (load_digits, 1.0)], ids=["iris-C1", "iris-C0.1", "digits-C1"]
+)
 def test_matches_sklearn_multinomial_logistic_regression(loader, C):
     X_train, X_test, y_train, y_test = _split(loader)
     n_classes = int(y_train.max()) + 1
@@ -144,8 +145,12 @@ def test_integer_labels_and_one_hot_rows_train_the_same_model(iris):
 
 
 def test_same_seed_same_model_and_different_seed_different_start():
-    assert np.array_equal(SoftmaxRegression(3, 2, random_state=7).weights, SoftmaxRegression(3, 2, random_state=7).weights)
-    assert not np.array_equal(SoftmaxRegression(3, 2, random_state=7).weights, SoftmaxRegression(3, 2, random_state=8).weights)
+    assert np.array_equal(
+        SoftmaxRegression(3, 2, random_state=7).weights, SoftmaxRegression(3, 2, random_state=7).weights
+    )
+    assert not np.array_equal(
+        SoftmaxRegression(3, 2, random_state=7).weights, SoftmaxRegression(3, 2, random_state=8).weights
+    )
 
 
 def test_plain_gd_reproduces_the_slides_training_loop():
@@ -175,7 +180,9 @@ def test_gd_with_the_auto_step_never_increases_the_loss(iris):
 def test_nesterov_reaches_a_vanishing_gradient_faster_than_gd(iris):
     X_train, _, y_train, _ = iris
     fast = SoftmaxRegression(4, 3, l2=0.01, random_state=0).fit(X_train, y_train, n_iterations=3000, tol=1e-6)
-    slow = SoftmaxRegression(4, 3, l2=0.01, optimizer="gd", random_state=0).fit(X_train, y_train, n_iterations=3000, tol=1e-6)
+    slow = SoftmaxRegression(4, 3, l2=0.01, optimizer="gd", random_state=0).fit(
+        X_train, y_train, n_iterations=3000, tol=1e-6
+    )
     d_weights, d_bias = fast.gradient(X_train, y_train)
     assert max(np.abs(d_weights).max(), np.abs(d_bias).max()) < 1e-5
     assert fast.n_iter_ < slow.n_iter_
@@ -324,7 +331,10 @@ def test_check_unpenalised_fit():
     free = SoftmaxRegression(64, 10, l2=0.0, random_state=0).fit(X, digits.target, n_iterations=500)
     feedback = check_unpenalised_fit(free, X, digits.target)
     assert feedback and "doubling" in feedback.message
-    assert "penalty" in check_unpenalised_fit(
-        SoftmaxRegression(64, 10, l2=1e-2, random_state=0).fit(X, digits.target, n_iterations=200), X, digits.target
-    ).message
+    assert (
+        "penalty"
+        in check_unpenalised_fit(
+            SoftmaxRegression(64, 10, l2=1e-2, random_state=0).fit(X, digits.target, n_iterations=200), X, digits.target
+        ).message
+    )
     assert "not been fitted" in check_unpenalised_fit(SoftmaxRegression(64, 10), X, digits.target).message

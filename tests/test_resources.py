@@ -76,8 +76,20 @@ def test_every_reference_link_is_well_formed_and_arxiv_links_match_their_identif
 
 def test_the_list_has_the_references_the_curriculum_asks_for():
     keys = " ".join(reference.key for reference in READING_LIST)
-    for name in ("CS231n", "Goodfellow", "§6.2.2.3", "Vaswani", "Bridle 1990", "Milakov", "Dao", "Guo",
-                 "Jang", "Martins", "Holtzman", "Hinton"):
+    for name in (
+        "CS231n",
+        "Goodfellow",
+        "§6.2.2.3",
+        "Vaswani",
+        "Bridle 1990",
+        "Milakov",
+        "Dao",
+        "Guo",
+        "Jang",
+        "Martins",
+        "Holtzman",
+        "Hinton",
+    ):
         assert name in keys, name
     cs231n = next(r for r in READING_LIST if "CS231n" in r.key)
     assert cs231n.url == "https://cs231n.github.io/linear-classify/#softmax-classifier"
@@ -199,7 +211,9 @@ def test_question_5_has_one_right_choice_and_log_probabilities_really_are_valid_
     torch = pytest.importorskip("torch")
     question = next(q for q in QUESTIONS if q.number == 5)
     assert "logits" in _correct_text(5) and "log_softmax" in _correct_text(5)
-    assert not any("log_softmax" in text or "log-prob" in text for key, text in question.choices.items() if key != question.answer)
+    assert not any(
+        "log_softmax" in text or "log-prob" in text for key, text in question.choices.items() if key != question.answer
+    )
     torch.manual_seed(0)
     inputs, target = torch.randn(16, 5), torch.randint(0, 3, (16,))
     losses, gradients = {}, {}
@@ -220,8 +234,11 @@ def test_question_5_has_one_right_choice_and_log_probabilities_really_are_valid_
 
 def test_every_wrong_choice_is_explained_and_the_lessons_match_the_worked_solution():
     notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    solution = next("".join(c["source"]) for c in notebook["cells"]
-                    if c["cell_type"] == "markdown" and "check_quiz(my_answers)" in "".join(c["source"]))
+    solution = next(
+        "".join(c["source"])
+        for c in notebook["cells"]
+        if c["cell_type"] == "markdown" and "check_quiz(my_answers)" in "".join(c["source"])
+    )
     for question in QUESTIONS:
         assert set(question.why_not) == set(question.choices) - {question.answer}
         line = re.search(rf"^{question.number}\. (.*(?:\n   .*)*)", solution, re.M).group(1)
@@ -238,8 +255,15 @@ def test_every_wrong_choice_is_explained_and_the_lessons_match_the_worked_soluti
 # Words that only a notebook teaching a reference's subject contains: the map must not send a
 # learner to a notebook that never mentions it.
 SUBJECT = {
-    "Vaswani": "attention", "Milakov": "online", "Dao": "flashattention", "Guo": "calibrat",
-    "Jang": "gumbel", "Martins": "sparsemax", "Holtzman": "top-p", "Hinton": "distill", "Sutton": "bandit",
+    "Vaswani": "attention",
+    "Milakov": "online",
+    "Dao": "flashattention",
+    "Guo": "calibrat",
+    "Jang": "gumbel",
+    "Martins": "sparsemax",
+    "Holtzman": "top-p",
+    "Hinton": "distill",
+    "Sutton": "bandit",
 }
 
 
@@ -250,7 +274,9 @@ def test_the_map_sends_each_reference_only_to_notebooks_that_teach_its_subject(n
         path = ROOT / "notebooks" / LESSONS[lesson - 1].filename
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         source = "\n".join("".join(c["source"]) for c in cells).lower()
-        assert SUBJECT[name] in source, f"{reference.key} is mapped to {path.name}, which never mentions {SUBJECT[name]!r}"
+        assert SUBJECT[name] in source, (
+            f"{reference.key} is mapped to {path.name}, which never mentions {SUBJECT[name]!r}"
+        )
 
 
 def test_check_quiz_scores_names_the_unanswered_and_points_to_the_notebook():

@@ -107,7 +107,9 @@ def test_shift_invariance_numerically():
         np.testing.assert_allclose(numerics.softmax(x + c), numerics.softmax(x), rtol=1e-12)
         np.testing.assert_allclose(torch.softmax(torch.tensor(x + c), dim=-1).numpy(), shifted, rtol=1e-12)
     # The derivative of the shifted softmax with respect to c is 0 (it does not depend on c).
-    np.testing.assert_allclose(central_difference(lambda c: derivation.lambdify("shifted")(*x, c[0]), [1.0]), 0, atol=1e-9)
+    np.testing.assert_allclose(
+        central_difference(lambda c: derivation.lambdify("shifted")(*x, c[0]), [1.0]), 0, atol=1e-9
+    )
 
 
 def test_two_class_softmax_is_sigmoid_numerically():
@@ -118,7 +120,9 @@ def test_two_class_softmax_is_sigmoid_numerically():
         np.testing.assert_allclose(value, numerics.sigmoid(x1 - x2), rtol=1e-12)
         np.testing.assert_allclose(value, torch.sigmoid(torch.tensor(x1 - x2, dtype=torch.float64)).item(), rtol=1e-12)
         np.testing.assert_allclose(derivation.lambdify("softmax_x_0")(x1, x2), numerics.sigmoid(x1), rtol=1e-12)
-        np.testing.assert_allclose(derivation.lambdify("softmax_x_minus_x")(x1, x2), numerics.sigmoid(2 * x1), rtol=1e-12)
+        np.testing.assert_allclose(
+            derivation.lambdify("softmax_x_minus_x")(x1, x2), numerics.sigmoid(2 * x1), rtol=1e-12
+        )
 
 
 def _torch_loss_and_gradient(x, target, label_smoothing=0.0):
@@ -137,7 +141,9 @@ def test_one_hot_and_smoothed_cross_entropy_gradient_numerically(n, true_class):
         x = random_logits(n, 10 * n + true_class)
         symbolic_loss = derivation.lambdify("loss")(*x, *arguments_tail)
         symbolic_gradient = derivation.lambdify("gradient")(*x, *arguments_tail)
-        np.testing.assert_allclose(derivation.lambdify("formula")(*x, *arguments_tail), symbolic_gradient, rtol=RTOL, atol=1e-15)
+        np.testing.assert_allclose(
+            derivation.lambdify("formula")(*x, *arguments_tail), symbolic_gradient, rtol=RTOL, atol=1e-15
+        )
 
         ours = numerics.cross_entropy(x[None], np.array([true_class]), label_smoothing=eps)
         np.testing.assert_allclose(symbolic_loss, ours, rtol=1e-12)
@@ -145,7 +151,7 @@ def test_one_hot_and_smoothed_cross_entropy_gradient_numerically(n, true_class):
         np.testing.assert_allclose(symbolic_loss, torch_loss, rtol=1e-12)
         np.testing.assert_allclose(symbolic_gradient, torch_gradient, rtol=1e-10, atol=1e-14)
 
-        def loss_of(logits):
+        def loss_of(logits, eps=eps):
             return numerics.cross_entropy(logits[None], np.array([true_class]), label_smoothing=eps)
 
         np.testing.assert_allclose(central_difference(loss_of, x), symbolic_gradient, rtol=FD_RTOL, atol=1e-9)

@@ -47,7 +47,10 @@ def test_the_weights_file_is_small():
 
 def test_importing_it_does_not_import_torch():
     code = "import sys, softmax_teach.tiny_lm as m; m.load_tiny_lm(); print('torch' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
 
 
 def test_bad_text_and_bad_weights_are_refused(model):

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 import torch
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
@@ -48,7 +47,7 @@ def test_epoch_train_loss_is_the_batch_size_weighted_mean_of_step_losses():
     x, y = _blobs(100)  # batches of 32, 32, 32, 4
     result = train(_factory, F.cross_entropy, (x, y), epochs=1, lr=0.05)
     sizes = [32, 32, 32, 4]
-    expected = sum(s * l for s, l in zip(sizes, result.step_loss)) / 100
+    expected = sum(size * loss for size, loss in zip(sizes, result.step_loss)) / 100
     assert result.train_loss[0] == pytest.approx(expected, rel=1e-12)
 
 
@@ -154,8 +153,14 @@ def test_accuracy_matches_a_manual_count_and_checks_shapes():
 
 def test_numbers_are_checked_by_the_shared_rules():
     x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))
-    result = train(lambda: torch.nn.Linear(4, 3), torch.nn.functional.cross_entropy, (x, y), epochs=np.int64(1),
-                   lr=np.float32(0.01), batch_size=4)
+    result = train(
+        lambda: torch.nn.Linear(4, 3),
+        torch.nn.functional.cross_entropy,
+        (x, y),
+        epochs=np.int64(1),
+        lr=np.float32(0.01),
+        batch_size=4,
+    )
     assert result.epochs == 1
     with pytest.raises(ValueError, match="epochs must be a positive integer, got True"):
         train(lambda: torch.nn.Linear(4, 3), torch.nn.functional.cross_entropy, (x, y), epochs=True)

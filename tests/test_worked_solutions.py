@@ -105,7 +105,9 @@ def section_bounds(notebook):
     """(first, last) cell indices of the *On your own* section, both inclusive."""
     cells = notebook.cells
     start = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and SECTION_START.search(c.source))
-    end = next(i for i, c in enumerate(cells) if i >= start and c.cell_type == "markdown" and SECTION_END.search(c.source))
+    end = next(
+        i for i, c in enumerate(cells) if i >= start and c.cell_type == "markdown" and SECTION_END.search(c.source)
+    )
     return start, end
 
 
@@ -118,11 +120,14 @@ def find_exercises(notebook):
         text = cell.source
         if cell.cell_type == "markdown":
             if index == start:
-                text = text[SECTION_START.search(text).start():]
+                text = text[SECTION_START.search(text).start() :]
             if index == end:
                 text = text[: SECTION_END.search(text).start()]
             # Walk statements and solution blocks in the order they appear in the cell.
-            events = [(m.start(), "statement", m) for m in STATEMENT.finditer(SOLUTION.sub(lambda s: " " * len(s.group(0)), text))]
+            events = [
+                (m.start(), "statement", m)
+                for m in STATEMENT.finditer(SOLUTION.sub(lambda s: " " * len(s.group(0)), text))
+            ]
             events += [(m.start(), "solution", m) for m in SOLUTION.finditer(text)]
             for _, kind, match in sorted(events, key=lambda e: e[0]):
                 if kind == "statement":
@@ -153,14 +158,18 @@ def find_exercises(notebook):
         elif not _top_level_check_calls(exercise.solution_code) and not (
             exercise.exercise_cells and _top_level_check_calls(notebook.cells[exercise.exercise_cells[-1]].source)
         ):
-            problems.append(f"{name}: no check call to run (neither the solution nor the exercise cell ends with check_…(...))")
+            problems.append(
+                f"{name}: no check call to run (neither the solution nor the exercise cell ends with check_…(...))"
+            )
         problems += [f"{name}: {p}" for p in quote_problems(exercise)]
     return exercises, problems
 
 
 def quoted_values(exercise):
     """``[(name, text)]``: the values the solution quotes by the convention ``name = ...  # about X``."""
-    return [(m.group("name"), m.group("value")) for line in exercise.solution_code.splitlines() if (m := QUOTE.match(line))]
+    return [
+        (m.group("name"), m.group("value")) for line in exercise.solution_code.splitlines() if (m := QUOTE.match(line))
+    ]
 
 
 def quote_problems(exercise):
@@ -190,8 +199,8 @@ def quote_problems(exercise):
 _PRELUDE = f"""
 def {MARKER}record(key, result, **extra):
     import json as _json
-    print({MARKER!r} + _json.dumps(dict(key=key, cls=type(result).__name__, passed=bool(getattr(result, "passed", False)),
-                                    repr=repr(result), **extra)))
+    passed = bool(getattr(result, "passed", False))
+    print({MARKER!r} + _json.dumps(dict(key=key, cls=type(result).__name__, passed=passed, repr=repr(result), **extra)))
     return result
 """
 
@@ -236,7 +245,7 @@ def _key(number, exercise):
     return f"exercise {number} ({exercise.title})"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_notebook(path):
     """Execute ``path`` once with every worked solution (and rounded value) inserted; cached."""
     from nbclient import NotebookClient
@@ -257,7 +266,9 @@ def run_notebook(path):
         key = _key(number, exercise)
         cells = [(f"{key}: the worked solution", _solution_cell(exercise.solution_code, key, call))]
         for name, value in quoted_values(exercise):
-            cells.append((f"{key}: the quoted value {name} ≈ {value}", _rounded_cell(name, value, f"{key} {name}", call)))
+            cells.append(
+                (f"{key}: the quoted value {name} ≈ {value}", _rounded_cell(name, value, f"{key} {name}", call))
+            )
         inserted[cell_index] = cells
     new_cells, labels = [nbformat.v4.new_code_cell(_PRELUDE)], ["the recording prelude"]
     for index, cell in enumerate(notebook.cells[: end + 1]):

@@ -39,15 +39,20 @@ def fetch(url, headers=None, timeout=120.0):
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace"), response.headers.get_all("Set-Cookie") or []
+            return (
+                response.status,
+                response.read().decode("utf-8", "replace"),
+                response.headers.get_all("Set-Cookie") or [],
+            )
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode("utf-8", "replace"), error.headers.get_all("Set-Cookie") or []
 
 
 def post(url, fields, headers=None, timeout=60.0):
     """POST a form; returns ``(status, text)``, also for 4xx/5xx answers."""
-    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), headers=headers or {},
-                                     method="POST")
+    request = urllib.request.Request(
+        url, data=urllib.parse.urlencode(fields).encode(), headers=headers or {}, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode("utf-8", "replace")
@@ -84,8 +89,8 @@ def decode_v1(frame):
     count = int.from_bytes(frame[:8], "little")
     if not 2 <= count <= len(frame) // 8:
         raise ValueError(f"not a v1 frame (offset count {count})")
-    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
-    parts = [frame[offsets[i]:offsets[i + 1]] for i in range(count - 1)]
+    offsets = [int.from_bytes(frame[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+    parts = [frame[offsets[i] : offsets[i + 1]] for i in range(count - 1)]
     message = {"channel": parts[0].decode()}
     for key, part in zip(("header", "parent_header", "metadata", "content"), parts[1:5]):
         message[key] = json.loads(part)
@@ -100,9 +105,9 @@ def decode_legacy(frame):
         message.setdefault("buffers", [])
         return message
     count = int.from_bytes(frame[:4], "big")
-    offsets = [int.from_bytes(frame[4 * (i + 1):4 * (i + 2)], "big") for i in range(count)] + [len(frame)]
-    message = json.loads(frame[offsets[0]:offsets[1]])
-    message["buffers"] = [frame[offsets[i]:offsets[i + 1]] for i in range(1, count)]
+    offsets = [int.from_bytes(frame[4 * (i + 1) : 4 * (i + 2)], "big") for i in range(count)] + [len(frame)]
+    message = json.loads(frame[offsets[0] : offsets[1]])
+    message["buffers"] = [frame[offsets[i] : offsets[i + 1]] for i in range(1, count)]
     return message
 
 
@@ -146,12 +151,17 @@ class WidgetClient:
         """Open the kernel's websocket channel (as the widget front end does after the page loaded)."""
         from websockets.asyncio.client import connect
 
-        url = (self.base_url.replace("http", "ws", 1) + f"api/kernels/{self.kernel_id}/channels"
-               f"?session_id={self.session}")
+        url = (
+            self.base_url.replace("http", "ws", 1) + f"api/kernels/{self.kernel_id}/channels?session_id={self.session}"
+        )
         self.websocket = await connect(
-            url, subprotocols=[V1_PROTOCOL] if self.protocol == "v1" else None,
+            url,
+            subprotocols=[V1_PROTOCOL] if self.protocol == "v1" else None,
             additional_headers={"Cookie": self.cookies} if self.cookies else None,
-            max_size=None, open_timeout=open_timeout, compression=None)
+            max_size=None,
+            open_timeout=open_timeout,
+            compression=None,
+        )
         return self
 
     async def close(self):
@@ -172,16 +182,30 @@ class WidgetClient:
         """
         await self.close()
         status, _ = await asyncio.to_thread(
-            post, f"{self.base_url}voila/api/shutdown/{self.kernel_id}", {"_xsrf": self.xsrf() if with_xsrf else ""},
-            {"Cookie": self.cookies, "Origin": self.base_url.rstrip("/")})
+            post,
+            f"{self.base_url}voila/api/shutdown/{self.kernel_id}",
+            {"_xsrf": self.xsrf() if with_xsrf else ""},
+            {"Cookie": self.cookies, "Origin": self.base_url.rstrip("/")},
+        )
         return status
 
     async def send(self, msg_type, content, channel="shell", buffers=()):
         """Send a request; returns its msg_id."""
         msg_id = uuid.uuid4().hex
-        message = {"header": {"msg_id": msg_id, "msg_type": msg_type, "username": "student", "session": self.session,
-                              "date": "", "version": "5.3"},
-                   "parent_header": {}, "metadata": {}, "content": content, "buffers": list(buffers)}
+        message = {
+            "header": {
+                "msg_id": msg_id,
+                "msg_type": msg_type,
+                "username": "student",
+                "session": self.session,
+                "date": "",
+                "version": "5.3",
+            },
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "buffers": list(buffers),
+        }
         if self.protocol == "v1":
             await self.websocket.send(encode_v1(channel, message))
         else:
@@ -214,8 +238,10 @@ class WidgetClient:
     async def comm_info(self, timeout=60.0):
         """``{comm_id: target_name}`` of the kernel's widget comms."""
         msg_id = await self.send("comm_info_request", {"target_name": "jupyter.widget"})
-        reply = await self.wait_for(lambda m: m["parent_header"].get("msg_id") == msg_id
-                                    and m["header"]["msg_type"] == "comm_info_reply", timeout)
+        reply = await self.wait_for(
+            lambda m: m["parent_header"].get("msg_id") == msg_id and m["header"]["msg_type"] == "comm_info_reply",
+            timeout,
+        )
         return {comm_id: info.get("target_name") for comm_id, info in reply["content"]["comms"].items()}
 
     async def request_states(self, timeout=60.0):
@@ -229,7 +255,8 @@ class WidgetClient:
         while len(self.states) < len(asked):
             message = await self.wait_for(
                 lambda m: m["header"]["msg_type"] == "comm_msg" and m["parent_header"].get("msg_id") in asked,
-                deadline - time.monotonic())
+                deadline - time.monotonic(),
+            )
             comm_id = asked[message["parent_header"]["msg_id"]]
             self.states[comm_id] = message["content"]["data"]["state"]
         return self.states
@@ -244,11 +271,19 @@ class WidgetClient:
     async def move_and_wait_for_figure(self, slider_id, value, figure_id, timeout=60.0):
         """Set a slider's value as the front end does; returns (seconds until the figure changed, PNG bytes)."""
         started = time.perf_counter()
-        await self.send("comm_msg", {"comm_id": slider_id,
-                                     "data": {"method": "update", "state": {"value": value}, "buffer_paths": []}})
+        await self.send(
+            "comm_msg",
+            {"comm_id": slider_id, "data": {"method": "update", "state": {"value": value}, "buffer_paths": []}},
+        )
         message = await self.wait_for(
-            lambda m: m["header"]["msg_type"] == "comm_msg" and m["content"].get("comm_id") == figure_id
-            and m["content"]["data"].get("method") == "update" and m["buffers"], timeout)
+            lambda m: (
+                m["header"]["msg_type"] == "comm_msg"
+                and m["content"].get("comm_id") == figure_id
+                and m["content"]["data"].get("method") == "update"
+                and m["buffers"]
+            ),
+            timeout,
+        )
         return time.perf_counter() - started, bytes(message["buffers"][0])
 
 
@@ -270,7 +305,8 @@ async def arrive_and_move(base_url, temperature, page_path="", token=None):
     await client.connect()
     await client.request_states()
     client.slider, client.figure = client.find(*TEMPERATURE_SLIDER), client.find(*FIGURE)
-    client.slider_to_figure, client.png = await client.move_and_wait_for_figure(client.slider, temperature,
-                                                                                 client.figure)
+    client.slider_to_figure, client.png = await client.move_and_wait_for_figure(
+        client.slider, temperature, client.figure
+    )
     client.arrived_to_figure = time.perf_counter() - started
     return client

@@ -73,9 +73,18 @@ def jupyter_server_command(root_dir, *, port, host="127.0.0.1", token, python=No
     """
     if not token:
         raise ValueError("a jupyter server needs a token: it runs arbitrary code for whoever holds it")
-    return [python or sys.executable, "-m", "jupyter_server", "--no-browser", f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0", f"--ServerApp.ip={host}", f"--ServerApp.root_dir={Path(root_dir)}",
-            f"--IdentityProvider.token={token}", *_flags(EXTENSION_CONFIG)]
+    return [
+        python or sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.ip={host}",
+        f"--ServerApp.root_dir={Path(root_dir)}",
+        f"--IdentityProvider.token={token}",
+        *_flags(EXTENSION_CONFIG),
+    ]
 
 
 def install(prefix):

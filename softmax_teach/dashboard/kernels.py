@@ -36,11 +36,15 @@ def capped_factory(factory, max_kernels):
 
     def make(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
         if preheat_kernel and default_pool_size > max_kernels:
-            raise ValueError(f"a preheated pool of {default_pool_size} kernels does not fit under "
-                             f"max_kernels={max_kernels}")
+            raise ValueError(
+                f"a preheated pool of {default_pool_size} kernels does not fit under max_kernels={max_kernels}"
+            )
         voila_class = factory(base_class, preheat_kernel, default_pool_size, page_config_hook=page_config_hook)
-        return type("CappedKernelManager", (CappedKernelsMixin, voila_class),
-                    {"max_kernels": max_kernels, "preheated": preheat_kernel})
+        return type(
+            "CappedKernelManager",
+            (CappedKernelsMixin, voila_class),
+            {"max_kernels": max_kernels, "preheated": preheat_kernel},
+        )
 
     return make
 

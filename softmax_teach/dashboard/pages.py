@@ -37,35 +37,46 @@ _PAGE = """<!DOCTYPE html>
 """
 
 # Written into the page when the notebook failed after the page had started streaming.
-FAILED_NOTICE = ('<div class="explorer-failed" role="alert" style="font-size:20px;margin:2em 1em">'
-                 "<strong>The Softmax Explorer could not start on the server.</strong> "
-                 "Reload this page in a minute; if it keeps failing, tell your teacher.</div>")
+FAILED_NOTICE = (
+    '<div class="explorer-failed" role="alert" style="font-size:20px;margin:2em 1em">'
+    "<strong>The Softmax Explorer could not start on the server.</strong> "
+    "Reload this page in a minute; if it keeps failing, tell your teacher.</div>"
+)
 
 
 def class_full_page(max_kernels):
     """The short page a visitor beyond the kernel cap gets (it retries by itself after a minute)."""
     return _PAGE.format(
         head=f'<meta http-equiv="refresh" content="{RETRY_AFTER_SECONDS}">',
-        body=(f"<h1>The class is full</h1><p>{max_kernels} people are using the Softmax Explorer on this "
-              "machine right now, the most it serves at once.</p><p>Retry in a minute: this page reloads "
-              "itself, or reload it yourself. Closing an unused Explorer tab frees a place.</p>"))
+        body=(
+            f"<h1>The class is full</h1><p>{max_kernels} people are using the Softmax Explorer on this "
+            "machine right now, the most it serves at once.</p><p>Retry in a minute: this page reloads "
+            "itself, or reload it yourself. Closing an unused Explorer tab frees a place.</p>"
+        ),
+    )
 
 
 def kernel_failed_page():
     """The page shown when no kernel could be started or taken from the pool."""
     return _PAGE.format(
         head=f'<meta http-equiv="refresh" content="{RETRY_AFTER_SECONDS}">',
-        body=("<h1>The Softmax Explorer could not start</h1><p>The server could not start Python for "
-              "this page (it may be busy starting others).</p><p>Reload this page in a minute; it also "
-              "reloads itself. If it keeps failing, tell your teacher.</p>"))
+        body=(
+            "<h1>The Softmax Explorer could not start</h1><p>The server could not start Python for "
+            "this page (it may be busy starting others).</p><p>Reload this page in a minute; it also "
+            "reloads itself. If it keeps failing, tell your teacher.</p>"
+        ),
+    )
 
 
 def cross_site_page():
     """The answer to a cross-site request that is not a top-level navigation: no kernel."""
     return _PAGE.format(
         head="",
-        body=("<h1>Not started</h1><p>This request came from another web site, so the Softmax Explorer "
-              "did not start a Python kernel for it. Open the Explorer's address directly.</p>"))
+        body=(
+            "<h1>Not started</h1><p>This request came from another web site, so the Softmax Explorer "
+            "did not start a Python kernel for it. Open the Explorer's address directly.</p>"
+        ),
+    )
 
 
 def bounce_page(uri):
@@ -73,8 +84,11 @@ def bounce_page(uri):
     link = html.escape(uri, quote=True)
     return _PAGE.format(
         head="",
-        body=(f'<p>Opening the Softmax Explorer… <a href="{link}">continue</a></p>'
-              "<script>location.replace(location.href)</script>"))
+        body=(
+            f'<p>Opening the Softmax Explorer… <a href="{link}">continue</a></p>'
+            "<script>location.replace(location.href)</script>"
+        ),
+    )
 
 
 def cross_site_reason(headers, host):
@@ -103,9 +117,11 @@ def cross_site_reason(headers, host):
 
 def is_top_level_navigation(headers):
     """A browser navigating its window (a followed link), not a fetch, an iframe or an image."""
-    return (headers.get("Sec-Fetch-Mode", "").lower() == "navigate"
-            and headers.get("Sec-Fetch-Dest", "").lower() == "document"
-            and "Origin" not in headers)
+    return (
+        headers.get("Sec-Fetch-Mode", "").lower() == "navigate"
+        and headers.get("Sec-Fetch-Dest", "").lower() == "document"
+        and "Origin" not in headers
+    )
 
 
 class ClassroomVoilaHandler(TornadoVoilaHandler):
@@ -126,8 +142,13 @@ class ClassroomVoilaHandler(TornadoVoilaHandler):
             pool_size = manager.ready_pool_size(notebook_path)
         except AttributeError:  # a manager without a pool
             return False
-        return self.should_use_rendered_notebook(data, pool_size, self.get_argument("template", None),
-                                                 self.get_argument("theme", None), self.request.arguments)
+        return self.should_use_rendered_notebook(
+            data,
+            pool_size,
+            self.get_argument("template", None),
+            self.get_argument("theme", None),
+            self.request.arguments,
+        )
 
     @tornado.web.authenticated
     async def get(self, path=None):
@@ -145,8 +166,9 @@ class ClassroomVoilaHandler(TornadoVoilaHandler):
         reserved = False
         if hasattr(manager, "reserve") and not self._uses_pool(notebook_path):
             if not manager.reserve():
-                self.log.warning("The class is full (%d kernels): refused %s", manager.max_kernels,
-                                 self.request.remote_ip)
+                self.log.warning(
+                    "The class is full (%d kernels): refused %s", manager.max_kernels, self.request.remote_ip
+                )
                 return self._send(503, class_full_page(manager.max_kernels), retry_after=True)
             reserved = True
         written = False

@@ -54,8 +54,17 @@ class VoilaServer:
     ...     html = server.fetch()
     """
 
-    def __init__(self, notebook=DASHBOARD_NOTEBOOK, *, port=None, theme="light", preheat=True, startup_timeout=120.0,
-                 token=None, **serving):
+    def __init__(
+        self,
+        notebook=DASHBOARD_NOTEBOOK,
+        *,
+        port=None,
+        theme="light",
+        preheat=True,
+        startup_timeout=120.0,
+        token=None,
+        **serving,
+    ):
         self.host = "127.0.0.1"
         self.port = port or free_port(self.host)
         self.notebook = Path(notebook)
@@ -63,8 +72,9 @@ class VoilaServer:
         self.preheat = preheat
         self.token = token
         self.startup_timeout = startup_timeout
-        self.command = voila_command(self.notebook, host=self.host, port=self.port, theme=theme, preheat=preheat,
-                                     **serving)
+        self.command = voila_command(
+            self.notebook, host=self.host, port=self.port, theme=theme, preheat=preheat, **serving
+        )
         self.process = None
         self._log = None
 
@@ -81,9 +91,13 @@ class VoilaServer:
     def start(self):
         """Start Voila and wait until it serves (and its preheated kernel has run the notebook)."""
         self._log = tempfile.NamedTemporaryFile(prefix="voila-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(self.command, env=dashboard_environment(self.theme, token=self.token),
-                                        stdout=self._log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            self.command,
+            env=dashboard_environment(self.theme, token=self.token),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         ready = _POOL_FILLED if self.preheat else _RUNNING
         deadline = time.monotonic() + self.startup_timeout
         try:
@@ -91,8 +105,9 @@ class VoilaServer:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"Voila exited with code {self.process.returncode}:\n{self.log_text()[-3000:]}")
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"Voila was not ready after {self.startup_timeout:.0f} s:\n"
-                                       f"{self.log_text()[-3000:]}")
+                    raise TimeoutError(
+                        f"Voila was not ready after {self.startup_timeout:.0f} s:\n{self.log_text()[-3000:]}"
+                    )
                 time.sleep(0.1)
             if self.preheat:
                 self.wait_until_kernels_idle(deadline - time.monotonic())
@@ -188,8 +203,15 @@ class VoilaServer:
 # Debian's chromium, driven by Playwright (never `playwright install`): used by the browser tests
 # and bench/bench_dashboard.py.
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # JavaScript run in the page: the time (ms since navigation started) at which the interactive
 # probability figure (the widget) is first shown as a decoded image, or null while it is not.
@@ -215,7 +237,8 @@ FIRST_PICTURE_JS = """() => {
   }
   if (window.__firstFigurePaint !== null) return window.__firstFigurePaint;
   const img = document.querySelector('img.probability-plot');
-  return (img && img.src && img.complete && img.naturalWidth > 0 && img.offsetParent !== null) ? performance.now() : null;
+  const painted = img && img.src && img.complete && img.naturalWidth > 0 && img.offsetParent !== null;
+  return painted ? performance.now() : null;
 }"""
 
 # Records the time of every change of the figure's src in window.__figureChanges.

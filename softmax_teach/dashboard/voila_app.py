@@ -45,9 +45,12 @@ class ClassroomVoila(Voila):
     """Voila with the classroom's handlers and kernel cap (see the module docstring)."""
 
     name = "voila"  # Voila keeps itself in the tornado settings under its name
-    max_kernels = Integer(DEFAULT_MAX_KERNELS, config=True,
-                          help="The most kernels alive at once, the preheated pool included; "
-                               "visitors beyond it get a 'the class is full' page.")
+    max_kernels = Integer(
+        DEFAULT_MAX_KERNELS,
+        config=True,
+        help="The most kernels alive at once, the preheated pool included; "
+        "visitors beyond it get a 'the class is full' page.",
+    )
 
     @default("token")
     def _token_from_environment(self):

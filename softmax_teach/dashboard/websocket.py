@@ -22,8 +22,10 @@ import json
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
-LEGACY_REFUSED = (f"This server speaks only the {V1_PROTOCOL} websocket subprotocol (what JupyterLab and "
-                  f"Voila's page use); offer it in the Sec-WebSocket-Protocol header.")
+LEGACY_REFUSED = (
+    f"This server speaks only the {V1_PROTOCOL} websocket subprotocol (what JupyterLab and "
+    f"Voila's page use); offer it in the Sec-WebSocket-Protocol header."
+)
 
 
 def offered_subprotocols(headers):
@@ -61,8 +63,9 @@ class ClassroomKernelWebsocketHandler(VoilaKernelWebsocketHandler):
     async def get(self, *args, **kwargs):
         # Refused before the upgrade (and before a connection to the kernel is made).
         if V1_PROTOCOL not in offered_subprotocols(self.request.headers):
-            self.log.warning("Refused a kernel websocket without the %s subprotocol from %s",
-                             V1_PROTOCOL, self.request.remote_ip)
+            self.log.warning(
+                "Refused a kernel websocket without the %s subprotocol from %s", V1_PROTOCOL, self.request.remote_ip
+            )
             # Answered directly: standalone Voila cannot render jupyter_server's error pages.
             self.set_status(400, reason="v1 websocket subprotocol required")
             self.set_header("Content-Type", "text/plain; charset=utf-8")

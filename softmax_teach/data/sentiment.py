@@ -69,7 +69,7 @@ class Vocabulary:
         self.stoi = {token: index for index, token in enumerate(self.itos)}
 
     @classmethod
-    def build(cls, texts, *, min_count: int = 1) -> "Vocabulary":
+    def build(cls, texts, *, min_count: int = 1) -> Vocabulary:
         """Vocabulary of the tokens seen at least ``min_count`` times in ``texts``.
 
         Ordered by decreasing count, then alphabetically: deterministic whatever the order of

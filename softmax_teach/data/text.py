@@ -103,7 +103,9 @@ class CharVocabulary:
         """
         array = np.asarray(ids).ravel()
         if array.size and (array.dtype.kind not in "iu" or array.min() < 0 or array.max() >= len(self)):
-            raise ValueError(f"ids must be integers in [0, {len(self)}), got values from {array.min()} to {array.max()}")
+            raise ValueError(
+                f"ids must be integers in [0, {len(self)}), got values from {array.min()} to {array.max()}"
+            )
         return "".join(self.chars[i] for i in array.tolist())
 
 
@@ -133,8 +135,10 @@ def split_text(text: str, validation_fraction: float = 0.1) -> tuple[str, str]:
     """
     if not isinstance(text, str) or not text:
         raise ValueError(f"text must be a non-empty str, got {text!r:.40}")
-    if isinstance(validation_fraction, bool) or not isinstance(validation_fraction, numbers.Real) or not (
-        0 < validation_fraction < 1
+    if (
+        isinstance(validation_fraction, bool)
+        or not isinstance(validation_fraction, numbers.Real)
+        or not (0 < validation_fraction < 1)
     ):
         raise ValueError(f"validation_fraction must be a number in (0, 1), got {validation_fraction!r}")
     target = int(round(len(text) * (1 - validation_fraction)))

@@ -112,8 +112,9 @@ def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS, *
             "the columns sum to 1, not the rows: take the softmax over the keys (axis=-1).",
         ),
     )
-    return check_array(answer, causal_weights(q, k), what="your causal attention weights", hints=hints,
-                       decimals=decimals)
+    return check_array(
+        answer, causal_weights(q, k), what="your causal attention weights", hints=hints, decimals=decimals
+    )
 
 
 def check_merged_state(answer, first_block, second_block, *, decimals=4):
@@ -206,18 +207,34 @@ def check_entropy_level(answer, n_keys=256, *, decimals=1):
         return Feedback(False, f"your level should be a number (nats), got {type(answer).__name__}.")
     expected = _entropy_level(n_keys)
     if within_decimals(got, expected, decimals):
-        return Feedback(True, f"the scaled curve stays at about {expected:.{decimals}f} nats for {n_keys} keys, "
-                        f"{np.log(n_keys) - expected:.2f} below the uniform log {n_keys} = {np.log(n_keys):.3f}.")
+        return Feedback(
+            True,
+            f"the scaled curve stays at about {expected:.{decimals}f} nats for {n_keys} keys, "
+            f"{np.log(n_keys) - expected:.2f} below the uniform log {n_keys} = {np.log(n_keys):.3f}.",
+        )
     if within_decimals(got, np.log(n_keys), decimals):
-        return Feedback(False, f"that is log {n_keys}, the entropy of uniform weights: the scaled scores still "
-                        "vary (variance 1), so the weights are not uniform and the curve sits below it.")
+        return Feedback(
+            False,
+            f"that is log {n_keys}, the entropy of uniform weights: the scaled scores still "
+            "vary (variance 1), so the weights are not uniform and the curve sits below it.",
+        )
     for other in (4, 32, 256):
         if other != n_keys and within_decimals(got, _entropy_level(other), decimals):
-            return Feedback(False, f"that is the level for n_keys = {other}: run the experiment with n_keys = {n_keys}.")
+            return Feedback(
+                False, f"that is the level for n_keys = {other}: run the experiment with n_keys = {n_keys}."
+            )
     if within_decimals(got, _entropy_level(n_keys, scaled=False), decimals):
-        return Feedback(False, "that is the mean of the unscaled curve, which falls with d: take the scaled one (scaled=True).")
+        return Feedback(
+            False, "that is the mean of the unscaled curve, which falls with d: take the scaled one (scaled=True)."
+        )
     if got > np.log(n_keys):
-        return Feedback(False, f"no distribution over {n_keys} keys has an entropy above log {n_keys}: is this in bits, "
-                        "or for more keys? attention_entropy returns nats.")
-    return Feedback(False, f"not the level of the scaled curve for {n_keys} keys: average "
-                    f"attention_entropy(dimensions, n_keys={n_keys}, scaled=True) over the dimensions.")
+        return Feedback(
+            False,
+            f"no distribution over {n_keys} keys has an entropy above log {n_keys}: is this in bits, "
+            "or for more keys? attention_entropy returns nats.",
+        )
+    return Feedback(
+        False,
+        f"not the level of the scaled curve for {n_keys} keys: average "
+        f"attention_entropy(dimensions, n_keys={n_keys}, scaled=True) over the dimensions.",
+    )

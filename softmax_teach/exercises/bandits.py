@@ -25,8 +25,10 @@ SLIDE_Q_VALUES = np.array([1.0, 2.0, 1.5, 0.5])
 
 
 def _check_temperature(temperature):
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not (
-        np.isfinite(temperature) and temperature > 0
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, numbers.Real)
+        or not (np.isfinite(temperature) and temperature > 0)
     ):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
     return float(temperature)
@@ -82,8 +84,11 @@ def _check_policy_function(policy):
             try:
                 result = policy(q.copy(), temperature)
             except Exception as error:  # a learner's bug must become feedback, not a traceback
-                return Feedback(False, f"your policy raised {type(error).__name__} ({error}) for Q = {list(q_values)}, "
-                                f"T = {temperature:g}.")
+                return Feedback(
+                    False,
+                    f"your policy raised {type(error).__name__} ({error}) for Q = {list(q_values)}, "
+                    f"T = {temperature:g}.",
+                )
         verdict = _check_probabilities(result, q, temperature)
         if not verdict:
             # A one-hot case cannot tell some slips apart (sorted one-hot probabilities look like a
@@ -91,22 +96,36 @@ def _check_policy_function(policy):
             for rule, message in _POLICY_SLIPS:
                 if _makes_slip_everywhere(policy, rule):
                     return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {message}")
-            if any(same_values(result, softmax(np.array(other), temperature=t), atol=1e-9) for other, t in BOLTZMANN_CASES):
-                return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g} your policy returned the "
-                                "answer of another case: compute the probabilities from the Q-values and T it is given.")
+            if any(
+                same_values(result, softmax(np.array(other), temperature=t), atol=1e-9) for other, t in BOLTZMANN_CASES
+            ):
+                return Feedback(
+                    False,
+                    f"for Q = {list(q_values)}, T = {temperature:g} your policy returned the "
+                    "answer of another case: compute the probabilities from the Q-values and T it is given.",
+                )
             return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {verdict.message}")
-    return Feedback(True, f"your policy gives softmax(Q / T) in all {len(BOLTZMANN_CASES)} cases, including "
-                    "T = 0.002 and Q-values above 1000, where exp(Q / T) overflows.")
+    return Feedback(
+        True,
+        f"your policy gives softmax(Q / T) in all {len(BOLTZMANN_CASES)} cases, including "
+        "T = 0.002 and Q-values above 1000, where exp(Q / T) overflows.",
+    )
 
 
 _POLICY_SLIPS = (
-    (lambda q, t: softmax(-q, temperature=t),
-     "your policy prefers the *worst* actions: the sign of Q is flipped. Better Q-values must get larger "
-     "probabilities, exp(+Q / T)."),
-    (lambda q, t: np.sort(softmax(q, temperature=t)),
-     "your probabilities are sorted, not in the actions' order: entry a must be action a's probability."),
-    (lambda q, t: np.sort(softmax(q, temperature=t))[::-1],
-     "your probabilities are sorted, not in the actions' order: entry a must be action a's probability."),
+    (
+        lambda q, t: softmax(-q, temperature=t),
+        "your policy prefers the *worst* actions: the sign of Q is flipped. Better Q-values must get larger "
+        "probabilities, exp(+Q / T).",
+    ),
+    (
+        lambda q, t: np.sort(softmax(q, temperature=t)),
+        "your probabilities are sorted, not in the actions' order: entry a must be action a's probability.",
+    ),
+    (
+        lambda q, t: np.sort(softmax(q, temperature=t))[::-1],
+        "your probabilities are sorted, not in the actions' order: entry a must be action a's probability.",
+    ),
 )
 
 
@@ -191,20 +210,45 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0, *, decim
         return core_matches(candidate, atol=1e-9)
 
     hints = (
-        (matches(-expected), "you have the sign flipped: the gradient of log pi(a) is onehot(a) - pi (the chosen action goes up)."),
-        (matches(onehot - pi), f"you forgot the factor 1/T = {1 / temperature:g}: pi depends on H / T, so the chain rule divides by T."),
-        (matches(-pi / temperature), "the one-hot term is missing: log pi(a) = H_a / T - logsumexp(H / T), and the first term adds 1/T to entry a."),
-        (matches(onehot * (1 - pi) / temperature), "you kept only the diagonal: every other action's preference goes down by pi_j / T too."),
-        (matches((onehot - pi) * temperature), f"you multiplied by T = {temperature:g}; the chain rule through H / T "
-         "divides by T."),
+        (
+            matches(-expected),
+            "you have the sign flipped: the gradient of log pi(a) is onehot(a) - pi (the chosen action goes up).",
+        ),
+        (
+            matches(onehot - pi),
+            f"you forgot the factor 1/T = {1 / temperature:g}: pi depends on H / T, so the chain rule divides by T.",
+        ),
+        (
+            matches(-pi / temperature),
+            "the one-hot term is missing: log pi(a) = H_a / T - logsumexp(H / T), and the first term adds 1/T "
+            "to entry a.",
+        ),
+        (
+            matches(onehot * (1 - pi) / temperature),
+            "you kept only the diagonal: every other action's preference goes down by pi_j / T too.",
+        ),
+        (
+            matches((onehot - pi) * temperature),
+            f"you multiplied by T = {temperature:g}; the chain rule through H / T divides by T.",
+        ),
     )
     if temperature != 1.0:
         untempered = softmax(preferences)
-        hints += ((matches((onehot - untempered) / temperature), "your pi is softmax(H), without the temperature: "
-                   "the policy is softmax(H / T), so compute pi with temperature=T."),)
+        hints += (
+            (
+                matches((onehot - untempered) / temperature),
+                "your pi is softmax(H), without the temperature: "
+                "the policy is softmax(H / T), so compute pi with temperature=T.",
+            ),
+        )
     wrong_actions = [b for b in range(preferences.size) if b != action]
-    hints += tuple((matches((one_hot(b, preferences.size) - pi) / temperature), f"your one-hot is at action {b}, but "
-                    f"the action taken is {action}: the +1/T goes to entry {action}.") for b in wrong_actions)
+    hints += tuple(
+        (
+            matches((one_hot(b, preferences.size) - pi) / temperature),
+            f"your one-hot is at action {b}, but the action taken is {action}: the +1/T goes to entry {action}.",
+        )
+        for b in wrong_actions
+    )
     return check_array(answer, expected, what="your gradient", hints=hints, decimals=decimals)
 
 
@@ -243,23 +287,36 @@ def check_reward_scaling(temperature, epsilon, *, scale=10.0, base_temperature=0
     t, e = as_number(temperature), as_number(epsilon)
     if t is None or e is None:
         wrong = "temperature" if t is None else "epsilon"
-        return Feedback(False, f"the {wrong} should be a number, got {type(temperature if t is None else epsilon).__name__}.")
+        return Feedback(
+            False, f"the {wrong} should be a number, got {type(temperature if t is None else epsilon).__name__}."
+        )
     right_t, right_e = scale * base_temperature, base_epsilon
     problems = []
     if not within_decimals(t, right_t, decimals):
         if within_decimals(t, base_temperature, decimals):
-            problems.append(f"with T = {base_temperature:g} unchanged the policy is much greedier: every Q-value is "
-                            f"{scale:g} times larger, so Q / T is too. Scale T with the rewards.")
+            problems.append(
+                f"with T = {base_temperature:g} unchanged the policy is much greedier: every Q-value is "
+                f"{scale:g} times larger, so Q / T is too. Scale T with the rewards."
+            )
         elif within_decimals(t, base_temperature / scale, decimals):
-            problems.append("dividing T by the factor makes Q / T larger still: the rewards grew, so T must grow with them.")
+            problems.append(
+                "dividing T by the factor makes Q / T larger still: the rewards grew, so T must grow with them."
+            )
         else:
-            problems.append(f"softmax(Q / T) makes the same choices only if Q / T is unchanged: Q is {scale:g} times "
-                            f"larger, so which T keeps Q / T as it was at T = {base_temperature:g}?")
+            problems.append(
+                f"softmax(Q / T) makes the same choices only if Q / T is unchanged: Q is {scale:g} times "
+                f"larger, so which T keeps Q / T as it was at T = {base_temperature:g}?"
+            )
     if not within_decimals(e, right_e, decimals):
-        problems.append(f"ε-greedy explores with probability ε whatever the rewards are, and its greedy action, the "
-                        f"arg-max of Q, does not change when every Q is multiplied by {scale:g}: does ε need to change at all?")
+        problems.append(
+            f"ε-greedy explores with probability ε whatever the rewards are, and its greedy action, the "
+            f"arg-max of Q, does not change when every Q is multiplied by {scale:g}: does ε need to change at all?"
+        )
     if problems:
         return Feedback(False, " Also: ".join(problems) if len(problems) == 2 else problems[0])
-    return Feedback(True, f"T = {t:g} gives softmax({scale:g}Q / {t:g}) = softmax(Q / {base_temperature:g}), and ε-greedy "
-                    "does not see the scale: both make the same choices, and the regret is "
-                    f"{scale:g} times larger.")
+    return Feedback(
+        True,
+        f"T = {t:g} gives softmax({scale:g}Q / {t:g}) = softmax(Q / {base_temperature:g}), and ε-greedy "
+        "does not see the scale: both make the same choices, and the regret is "
+        f"{scale:g} times larger.",
+    )

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, check_array, same_values
-from softmax_teach.exercises.core import Case, call_learner_function, check_function
+from softmax_teach.exercises.core import Case, Feedback, call_learner_function, check_array, check_function, same_values
 from softmax_teach.numerics import softmax
 
 __all__ = [
@@ -75,17 +74,19 @@ def check_logits_for(answer, target_probabilities):
     """
     target = np.asarray(target_probabilities, dtype=float)
     if target.ndim != 1 or (target <= 0).any() or not np.isclose(target.sum(), 1.0):
-        raise ValueError(
-            f"target_probabilities must be positive and sum to 1, got {target_probabilities!r}"
-        )
+        raise ValueError(f"target_probabilities must be positive and sum to 1, got {target_probabilities!r}")
     try:
         logits = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
         return Feedback(False, f"your logits should be numbers, got {type(answer).__name__}.")
     if logits.shape != target.shape:
-        return Feedback(False, f"your logits have shape {logits.shape}: give one score per class, shape {target.shape}.")
+        return Feedback(
+            False, f"your logits have shape {logits.shape}: give one score per class, shape {target.shape}."
+        )
     if not np.isfinite(logits).all():
-        return Feedback(False, "every class needs a finite score: exp(-inf) = 0 would give that class no probability at all.")
+        return Feedback(
+            False, "every class needs a finite score: exp(-inf) = 0 would give that class no probability at all."
+        )
     got = softmax(logits)
     # Right to 3 decimals in every probability: rounded logits such as [1.0, 0.307, 0.307] pass.
     if np.allclose(got, target, rtol=0, atol=PROBABILITY_TOLERANCE):
@@ -105,7 +106,10 @@ def check_logits_for(answer, target_probabilities):
     wanted = np.log(target) - np.log(target).mean()
     scale = float(centred @ wanted / (wanted @ wanted)) if wanted.any() else 1.0
     if np.allclose(centred, scale * wanted, rtol=1e-6, atol=1e-9):
-        base = {2: " (log base 2? softmax uses exp, so it needs the natural log)", 10: " (log base 10? softmax uses exp, so it needs the natural log)"}
+        base = {
+            2: " (log base 2? softmax uses exp, so it needs the natural log)",
+            10: " (log base 10? softmax uses exp, so it needs the natural log)",
+        }
         which = next((b for b in base if np.isclose(scale, 1 / np.log(b))), None)
         return Feedback(
             False,
@@ -179,8 +183,7 @@ _COLUMN_MAX = (
     "amounts, which changes the softmax. Subtract each row's max: x.max(axis=-1, keepdims=True)."
 )
 _COLUMN_SUM = (
-    "you divided by each column's sum (axis=0): each row should sum to 1. Divide by "
-    ".sum(axis=-1, keepdims=True)."
+    "you divided by each column's sum (axis=0): each row should sum to 1. Divide by .sum(axis=-1, keepdims=True)."
 )
 _NO_MAX_TOO = (
     "you did not subtract the max: exp overflows for large scores such as [1000, 2000, 3000] "
@@ -193,15 +196,22 @@ def _faults(shift, norm):
     if norm == "none":
         undivided = "exp(x)" if shift == "none" else "exp(x - max)"
         first = [f"you returned {undivided} without dividing by the sum: the values do not sum to 1."]
-        return first + ([_KEEPDIMS_MAX] if shift == "row without keepdims" else [_COLUMN_MAX] if shift == "column" else [])
+        return first + (
+            [_KEEPDIMS_MAX] if shift == "row without keepdims" else [_COLUMN_MAX] if shift == "column" else []
+        )
     if shift == "row without keepdims" and norm == "row without keepdims":
         return [_KEEPDIMS_BOTH]
     if norm == "whole" and shift in ("whole", "none"):
         return [_WHOLE_MATRIX] + ([_NO_MAX_TOO] if shift == "none" else [])
     if norm == "column" and shift in ("column", "whole", "none"):
         return [_AXIS_0] + ([_NO_MAX_TOO] if shift == "none" else [])
-    by_shift = {"row": [], "row without keepdims": [_KEEPDIMS_MAX], "whole": [_WHOLE_MAX], "column": [_COLUMN_MAX],
-                "none": [_NO_MAX_TOO]}[shift]
+    by_shift = {
+        "row": [],
+        "row without keepdims": [_KEEPDIMS_MAX],
+        "whole": [_WHOLE_MAX],
+        "column": [_COLUMN_MAX],
+        "none": [_NO_MAX_TOO],
+    }[shift]
     by_norm = {"row": [], "row without keepdims": [_KEEPDIMS_SUM], "whole": [_WHOLE_SUM], "column": [_COLUMN_SUM]}[norm]
     return by_norm + by_shift
 
@@ -248,7 +258,9 @@ def _ranked_variants(function, cases):
         faults = [None] if (shift, norm) == ("none", "row") else _faults(shift, norm)
         agreement = sum(_same_result(got, _variant(case.x, shift, norm)) for got, case in zip(learner, cases))
         ranked.append((-agreement, len(faults), order, shift, norm, faults))
-    return [(shift, norm, None if faults == [None] else _describe(faults)) for *_, shift, norm, faults in sorted(ranked)]
+    return [
+        (shift, norm, None if faults == [None] else _describe(faults)) for *_, shift, norm, faults in sorted(ranked)
+    ]
 
 
 def _softmax_cases():
@@ -259,8 +271,9 @@ def _softmax_cases():
     large_batch = np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1002.0, -999.0]])
     far_apart = np.array([[0.0, 1.0, 2.0], [-800.0, -801.0, -799.0]])
     keepdims = "Reduce with keepdims=True so the (rows, 1) max and sum line up with the rows."
-    vector = ("The classes are on the last axis: axis=-1 works for one vector and for a batch alike "
-              "(a vector has no axis 1).")
+    vector = (
+        "The classes are on the last axis: axis=-1 works for one vector and for a batch alike (a vector has no axis 1)."
+    )
     return (
         Case("the slide's scores [2.0, 1.0, 0.1]", slide, (), vector),
         Case("a 3x3 batch", square, (), keepdims),
@@ -362,4 +375,3 @@ def check_column_probabilities(answer, scores=STUDENT_SCORES, *, decimals=4):
         ),
     )
     return check_array(answer, softmax(scores, axis=0), what="your probability table", decimals=decimals, hints=hints)
-

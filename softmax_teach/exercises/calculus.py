@@ -67,20 +67,37 @@ def check_softmax_jacobian(answer, x, *, decimals=DECIMALS):
     s = softmax(x)
     expected = softmax_jacobian(x)
     hints = [
-        (_same(-expected), "every entry has the sign flipped: the diagonal s_i(1 - s_i) is positive "
-         "(raising x_i raises s_i) and the off-diagonal -s_i s_j is negative."),
-        (_same(np.diag(s * (1 - s))), "the diagonal s_i(1 - s_i) is right, but the off-diagonal entries "
-         "are -s_i s_j, not 0: raising one logit lowers every other probability."),
-        (_same(-np.outer(s, s)), "you forgot the delta_ij term: the diagonal is s_i - s_i^2, you have -s_i^2 "
-         "(the derivative of the numerator e^{x_i} with respect to x_i)."),
+        (
+            _same(-expected),
+            "every entry has the sign flipped: the diagonal s_i(1 - s_i) is positive "
+            "(raising x_i raises s_i) and the off-diagonal -s_i s_j is negative.",
+        ),
+        (
+            _same(np.diag(s * (1 - s))),
+            "the diagonal s_i(1 - s_i) is right, but the off-diagonal entries "
+            "are -s_i s_j, not 0: raising one logit lowers every other probability.",
+        ),
+        (
+            _same(-np.outer(s, s)),
+            "you forgot the delta_ij term: the diagonal is s_i - s_i^2, you have -s_i^2 "
+            "(the derivative of the numerator e^{x_i} with respect to x_i).",
+        ),
         (_same(np.diag(s)), "you have only the delta_ij s_i part: subtract the outer product s_i s_j."),
-        (_same(np.outer(s, 1 - s)), "s_i(1 - s_j) mixes the two cases: it is s_i(1 - s_i) on the diagonal "
-         "and -s_i s_j off it, i.e. s_i(delta_ij - s_j)."),
+        (
+            _same(np.outer(s, 1 - s)),
+            "s_i(1 - s_j) mixes the two cases: it is s_i(1 - s_i) on the diagonal "
+            "and -s_i s_j off it, i.e. s_i(delta_ij - s_j).",
+        ),
         # A rounded answer's rows miss 0 by the rounding: that is no mistake of method.
-        (lambda got: got.shape == expected.shape and _not_rounded(got, expected)
-         and not np.allclose(got.sum(axis=1), 0, atol=1e-8),
-         "each row of the Jacobian must sum to 0: the probabilities always sum to 1, so they cannot all "
-         "grow at once. Check the diagonal and the off-diagonal terms."),
+        (
+            lambda got: (
+                got.shape == expected.shape
+                and _not_rounded(got, expected)
+                and not np.allclose(got.sum(axis=1), 0, atol=1e-8)
+            ),
+            "each row of the Jacobian must sum to 0: the probabilities always sum to 1, so they cannot all "
+            "grow at once. Check the diagonal and the off-diagonal terms.",
+        ),
     ]
     return check_array(answer, expected, what="your Jacobian", decimals=decimals, hints=hints)
 
@@ -110,7 +127,9 @@ def check_cross_entropy_gradient(answer, logits, target, *, decimals=DECIMALS):
         raise ValueError(f"logits must be finite, of shape (n,) or (m, n) with n >= 2, got shape {logits_array.shape}")
     batch = np.atleast_2d(logits_array)
     labels = np.atleast_1d(np.asarray(target))
-    if labels.shape == batch.shape or (labels.ndim == 1 and labels.shape == logits_array.shape and logits_array.ndim == 1):
+    if labels.shape == batch.shape or (
+        labels.ndim == 1 and labels.shape == logits_array.shape and logits_array.ndim == 1
+    ):
         # One-hot rows (a learner's natural `np.eye(3)[labels]`): the class of each row's 1.
         rows = np.atleast_2d(labels).astype(float)
         if not (np.isin(rows, (0.0, 1.0)).all() and (rows.sum(axis=-1) == 1).all()):
@@ -127,23 +146,33 @@ def check_cross_entropy_gradient(answer, logits, target, *, decimals=DECIMALS):
         return np.asarray(array).reshape(logits_array.shape)
 
     hints = [
-        (_same(-expected), "your gradient has the sign flipped: it is p - y (the probability minus the "
-         "label), not y - p. Gradient descent then lowers the wrong logits."),
-        (_same(reshape(p / m)), "you forgot to subtract y: the gradient is p - y, so the true class gets "
-         "p - 1 (negative: gradient descent raises its logit)."),
-        (_same(reshape(-y / np.where(p > 0, p, 1) / m)), "that is the gradient with respect to the "
-         "probabilities (-y / p). Chain it through the softmax Jacobian to reach the logits: it "
-         "simplifies to p - y."),
+        (
+            _same(-expected),
+            "your gradient has the sign flipped: it is p - y (the probability minus the "
+            "label), not y - p. Gradient descent then lowers the wrong logits.",
+        ),
+        (
+            _same(reshape(p / m)),
+            "you forgot to subtract y: the gradient is p - y, so the true class gets "
+            "p - 1 (negative: gradient descent raises its logit).",
+        ),
+        (
+            _same(reshape(-y / np.where(p > 0, p, 1) / m)),
+            "that is the gradient with respect to the "
+            "probabilities (-y / p). Chain it through the softmax Jacobian to reach the logits: it "
+            "simplifies to p - y.",
+        ),
     ]
     if m > 1:
         mean = f"the loss is the mean over {m} samples: divide p - y by the batch size {m}"
         hints.insert(0, (_same(reshape(p - y)), f"right direction, but {mean}."))
         # Two slips at once: name both.
         hints += [
-            (_same(reshape(y - p)), f"two mistakes at once: the sign is flipped (the gradient is p - y, not "
-             f"y - p), and {mean}."),
-            (_same(reshape(p)), f"two mistakes at once: you forgot to subtract y (the gradient is p - y), "
-             f"and {mean}."),
+            (
+                _same(reshape(y - p)),
+                f"two mistakes at once: the sign is flipped (the gradient is p - y, not y - p), and {mean}.",
+            ),
+            (_same(reshape(p)), f"two mistakes at once: you forgot to subtract y (the gradient is p - y), and {mean}."),
         ]
     return check_array(answer, expected, what="your gradient", decimals=decimals, hints=hints)
 
@@ -165,14 +194,21 @@ def check_logsumexp_gradient(answer, x, *, decimals=DECIMALS):
     x = _logits(x)
     expected = softmax(x)
     hints = [
-        (_same(np.exp(x)), "you differentiated the exponentials but forgot the outer log: "
-         "d/dx_i log(Z) = e^{x_i} / Z, so divide by the sum Z."),
+        (
+            _same(np.exp(x)),
+            "you differentiated the exponentials but forgot the outer log: "
+            "d/dx_i log(Z) = e^{x_i} / Z, so divide by the sum Z.",
+        ),
         (_same(np.log(expected)), "that is log-softmax; the gradient is softmax itself, e^{x_i} / Z."),
-        (_same(np.full(x.shape, 1 / np.exp(x).sum())), "1/Z is only the outer derivative: multiply by "
-         "the inner derivative e^{x_i}."),
-        (lambda got: got.shape == expected.shape and _not_rounded(got, expected) and not np.isclose(got.sum(), 1.0),
-         "your values do not sum to 1, but the gradient of log-sum-exp is a probability vector "
-         "(softmax), which does."),
+        (
+            _same(np.full(x.shape, 1 / np.exp(x).sum())),
+            "1/Z is only the outer derivative: multiply by the inner derivative e^{x_i}.",
+        ),
+        (
+            lambda got: got.shape == expected.shape and _not_rounded(got, expected) and not np.isclose(got.sum(), 1.0),
+            "your values do not sum to 1, but the gradient of log-sum-exp is a probability vector "
+            "(softmax), which does.",
+        ),
     ]
     return check_array(answer, expected, what="your gradient of log-sum-exp", decimals=decimals, hints=hints)
 
@@ -223,7 +259,9 @@ def check_log_softmax_derivative(answer, symbols, i=0, j=1):
         return Feedback(False, f"your derivative should be one sympy expression, got {type(answer).__name__}.")
     stray = sorted(str(v) for v in expression.free_symbols - set(x))
     if stray:
-        return Feedback(False, f"your derivative uses {', '.join(stray)}, which are not the logits {x}: build it from x_vector.")
+        return Feedback(
+            False, f"your derivative uses {', '.join(stray)}, which are not the logits {x}: build it from x_vector."
+        )
     s = symbolic.symbolic_softmax(x)
     delta = 1 if i == j else 0
     points = np.random.default_rng(2).normal(size=(5, n))
@@ -234,20 +272,31 @@ def check_log_softmax_derivative(answer, symbols, i=0, j=1):
 
     got = values(expression)
     if np.allclose(got.imag, 0) and np.allclose(got.real, values(delta - s[j]), rtol=1e-9, atol=1e-12):
-        return Feedback(True, f"d log s_{i + 1} / d x_{j + 1} = {'1 - ' if delta else '-'}s_{j + 1}, as the "
-                        "formula delta_ij - s_j says (compared at five random points).")
+        return Feedback(
+            True,
+            f"d log s_{i + 1} / d x_{j + 1} = {'1 - ' if delta else '-'}s_{j + 1}, as the "
+            "formula delta_ij - s_j says (compared at five random points).",
+        )
     slips = [
-        (-s[i] * s[j] + delta * s[i], f"that is the derivative of s_{i + 1} itself. The log adds a factor "
-         f"1/s_{i + 1}: d log s / dx = (ds / dx) / s."),
+        (
+            -s[i] * s[j] + delta * s[i],
+            f"that is the derivative of s_{i + 1} itself. The log adds a factor "
+            f"1/s_{i + 1}: d log s / dx = (ds / dx) / s.",
+        ),
         (s[j] - delta, "the sign is flipped: raising another logit lowers log s_i, so the derivative is negative."),
         (1 - s[j], f"1 - s_j is the diagonal case (i = j); here i = {i + 1} and j = {j + 1} differ, so delta_ij = 0."),
-        (-s[i] if i != j else 1 - s[i], f"the indices are swapped: differentiate with respect to x_{j + 1}, and "
-         f"the result involves s_{j + 1}."),
+        (
+            -s[i] if i != j else 1 - s[i],
+            f"the indices are swapped: differentiate with respect to x_{j + 1}, and the result involves s_{j + 1}.",
+        ),
         (sp.log(s[i]), "that is log s_i itself: differentiate it (sp.diff)."),
     ]
     for candidate, message in slips:
         if np.allclose(got, values(candidate), rtol=1e-9, atol=1e-12):
             return Feedback(False, message)
-    return Feedback(False, f"your expression is not d log s_{i + 1} / d x_{j + 1}: at the point x = "
-                    f"{np.round(points[0], 3).tolist()} it is {got[0].real:.6g}. Differentiate "
-                    f"sp.log(softmax_result[{i}]) with respect to x_vector[{j}].")
+    return Feedback(
+        False,
+        f"your expression is not d log s_{i + 1} / d x_{j + 1}: at the point x = "
+        f"{np.round(points[0], 3).tolist()} it is {got[0].real:.6g}. Differentiate "
+        f"sp.log(softmax_result[{i}]) with respect to x_vector[{j}].",
+    )

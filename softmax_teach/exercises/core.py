@@ -74,8 +74,11 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
             return Feedback(False, hint)
     coarse = _rounded_to(got, want, decimals)
     if coarse is not None:
-        return Feedback(False, f"{what} is right only to {coarse} decimal{'s' if coarse != 1 else ''}; "
-                        f"the exercise wants {decimals}. Compute the values instead of typing rounded ones.")
+        return Feedback(
+            False,
+            f"{what} is right only to {coarse} decimal{'s' if coarse != 1 else ''}; "
+            f"the exercise wants {decimals}. Compute the values instead of typing rounded ones.",
+        )
     index = tuple(int(i) for i in np.argwhere(~close)[0])
     where = f" at index {index}" if got.ndim else ""
     return Feedback(
@@ -205,8 +208,11 @@ def check_value(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
             return Feedback(False, hint)
     coarse = _rounded_to(got, float(expected), decimals)
     if coarse is not None:
-        return Feedback(False, f"{what} is {got:.6g}: right only to {coarse} decimal{'s' if coarse != 1 else ''}, and the "
-                        f"exercise wants {decimals}.")
+        return Feedback(
+            False,
+            f"{what} is {got:.6g}: right only to {coarse} decimal{'s' if coarse != 1 else ''}, and the "
+            f"exercise wants {decimals}.",
+        )
     return Feedback(False, f"{what} is {got:.6g}, {_direction(got, float(expected))}.")
 
 
@@ -286,7 +292,9 @@ def check_function(function, cases, reference, *, name="your function", nonfinit
     Feedback
     """
     if not callable(function):
-        return Feedback(False, f"pass the function itself (e.g. `my_softmax`, no parentheses), got {type(function).__name__}.")
+        return Feedback(
+            False, f"pass the function itself (e.g. `my_softmax`, no parentheses), got {type(function).__name__}."
+        )
     for case in cases:
         original = np.array(case.x, copy=True)
         given = np.array(case.x, copy=True)
@@ -301,7 +309,8 @@ def check_function(function, cases, reference, *, name="your function", nonfinit
             result = np.asarray(call.result, dtype=float)
         except (TypeError, ValueError):
             return Feedback(
-                False, f"{name} should return an array of numbers, got {type(call.result).__name__} on {case.description}."
+                False,
+                f"{name} should return an array of numbers, got {type(call.result).__name__} on {case.description}.",
             )
         expected = reference(original)
         feedback = check_array(result, expected, what=f"{name} on {case.description}", rtol=rtol, atol=atol)
@@ -315,7 +324,10 @@ def check_function(function, cases, reference, *, name="your function", nonfinit
                 f"(an in-place `x -= ...`): the caller's logits are gone. Work on a new array "
                 f"(`shifted = x - ...`).",
             )
-    return Feedback(True, f"{name} gives the right answer on all {len(cases)} test inputs ({', '.join(c.description for c in cases)}).")
+    return Feedback(
+        True,
+        f"{name} gives the right answer on all {len(cases)} test inputs ({', '.join(c.description for c in cases)}).",
+    )
 
 
 def _diagnose(result, expected, case, call, name, nonfinite_hint):

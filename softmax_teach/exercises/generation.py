@@ -180,11 +180,14 @@ def check_char_lm_parameters(answer, hidden_dim, vocab_size, *, embedding_dim=32
     slips = {
         char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim, gates=1): "you counted the GRU like a plain RNN "
         "layer: a GRU has three sets of weights (reset gate, update gate, candidate state).",
-        char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim, biases=False): "the biases are missing: each GRU "
+        char_lm_parameter_count(
+            vocab_size, hidden_dim, embedding_dim, biases=False
+        ): "the biases are missing: each GRU "
         "gate has two bias vectors in PyTorch (b_ih and b_hh), and the head has one.",
         char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim, gates=1, biases=False): "two things: a GRU has "
         "three sets of weights, not one, and the biases are missing (two per GRU gate, one for the head).",
-        vocab_size * embedding_dim + 3 * (hidden_dim * embedding_dim + hidden_dim**2 + 2 * hidden_dim): "the linear head "
+        vocab_size * embedding_dim
+        + 3 * (hidden_dim * embedding_dim + hidden_dim**2 + 2 * hidden_dim): "the linear head "
         "(hidden_dim x vocab_size weights and vocab_size biases) is missing.",
     }
     if got in slips:
@@ -192,5 +195,8 @@ def check_char_lm_parameters(answer, hidden_dim, vocab_size, *, embedding_dim=32
     for other in (32, 64, 128, 256):
         if other != hidden_dim and got == char_lm_parameter_count(vocab_size, other, embedding_dim):
             return Feedback(False, f"that is the count for hidden_dim = {other}, not {hidden_dim}.")
-    return Feedback(False, "not the count: sum p.numel() over model.parameters(), or add up the embedding "
-                    "(V x E), the GRU (3 gates of H x E and H x H weights and two H biases) and the head (H x V + V).")
+    return Feedback(
+        False,
+        "not the count: sum p.numel() over model.parameters(), or add up the embedding "
+        "(V x E), the GRU (3 gates of H x E and H x H weights and two H biases) and the head (H x V + V).",
+    )

@@ -67,23 +67,38 @@ def check_two_class_probability(answer, logits, *, decimals=DECIMALS):
     a, b = pair
     expected = softmax([a, b])[0]
     hints = [
-        (_close(sigmoid(b - a)), "that is the probability of the second class: the difference goes "
-         "the other way, sigmoid(a - b)."),
-        (_close(sigmoid(a)), "you used only the first logit: the second one matters too, through the "
-         "difference a - b (sigmoid(a) is softmax([a, 0]), i.e. it assumes b = 0)."),
+        (
+            _close(sigmoid(b - a)),
+            "that is the probability of the second class: the difference goes the other way, sigmoid(a - b).",
+        ),
+        (
+            _close(sigmoid(a)),
+            "you used only the first logit: the second one matters too, through the "
+            "difference a - b (sigmoid(a) is softmax([a, 0]), i.e. it assumes b = 0).",
+        ),
         (_close(sigmoid(2 * a)), "sigmoid(2a) is softmax([a, -a]): it only holds when b = -a."),
-        (_close(sigmoid(a + b)), "the logits enter as a difference, a - b, not a sum: softmax([a, b]) only "
-         "changes when their gap changes."),
-        (_close(a - b), "that is the difference of the logits itself, and a probability lies between 0 and 1: "
-         "apply the sigmoid to it."),
-        (lambda got: not 0 <= got <= 1, "a probability lies between 0 and 1: apply the sigmoid to the "
-         "difference of the logits."),
+        (
+            _close(sigmoid(a + b)),
+            "the logits enter as a difference, a - b, not a sum: softmax([a, b]) only changes when their gap changes.",
+        ),
+        (
+            _close(a - b),
+            "that is the difference of the logits itself, and a probability lies between 0 and 1: "
+            "apply the sigmoid to it.",
+        ),
+        (
+            lambda got: not 0 <= got <= 1,
+            "a probability lies between 0 and 1: apply the sigmoid to the difference of the logits.",
+        ),
     ]
     both = np.asarray(answer, dtype=float) if isinstance(answer, (list, tuple, np.ndarray)) else None
     if both is not None and both.shape == (2,):
         if np.allclose(both, [expected, 1 - expected], atol=0.5 * 10.0**-decimals):
-            return Feedback(False, "you gave both probabilities, [P(first), P(second)]: the exercise asks for "
-                            "one number, the first class's, and with the sigmoid of one difference.")
+            return Feedback(
+                False,
+                "you gave both probabilities, [P(first), P(second)]: the exercise asks for "
+                "one number, the first class's, and with the sigmoid of one difference.",
+            )
         return Feedback(False, "give one number, the probability of the first class, not an array of two.")
     return check_value(answer, expected, what="your probability of the first class", decimals=decimals, hints=hints)
 
@@ -107,20 +122,37 @@ def check_multilabel_probabilities(answer, logits, *, decimals=DECIMALS):
     logits = _finite_logits(logits)
     expected = sigmoid(logits)
     hints = [
-        (_close(softmax(logits, axis=-1)), "you used softmax, which makes the labels compete for one "
-         "unit of probability. In multi-label tagging every label is its own yes/no question: apply "
-         "the sigmoid to each logit separately (the answers need not sum to 1)."),
-        (_close(softmax(logits, axis=None)), "you used softmax over the whole array (the slide-6 axis "
-         "pitfall), and multi-label needs no softmax at all: apply the sigmoid to each logit."),
-        (_close(1 - expected), "these are the probabilities that each label is absent: sigmoid(-x) = "
-         "1 - sigmoid(x). Use sigmoid(x)."),
-        (_close(expected / expected.sum(axis=-1, keepdims=True)), "you applied the sigmoid and then made "
-         "each row sum to 1: that turns the labels back into competitors. Keep sigmoid(x) as it is."),
+        (
+            _close(softmax(logits, axis=-1)),
+            "you used softmax, which makes the labels compete for one "
+            "unit of probability. In multi-label tagging every label is its own yes/no question: apply "
+            "the sigmoid to each logit separately (the answers need not sum to 1).",
+        ),
+        (
+            _close(softmax(logits, axis=None)),
+            "you used softmax over the whole array (the slide-6 axis "
+            "pitfall), and multi-label needs no softmax at all: apply the sigmoid to each logit.",
+        ),
+        (
+            _close(1 - expected),
+            "these are the probabilities that each label is absent: sigmoid(-x) = 1 - sigmoid(x). Use sigmoid(x).",
+        ),
+        (
+            _close(expected / expected.sum(axis=-1, keepdims=True)),
+            "you applied the sigmoid and then made "
+            "each row sum to 1: that turns the labels back into competitors. Keep sigmoid(x) as it is.",
+        ),
     ]
     if logits.ndim == 2:
-        hints.insert(1, (_close(softmax(logits, axis=0)), "you used softmax over axis 0, so the photos compete for "
-                         "each tag: every column sums to 1. Multi-label needs no softmax at all, over any axis: "
-                         "each tag of each photo is its own yes/no question, sigmoid(x)."))
+        hints.insert(
+            1,
+            (
+                _close(softmax(logits, axis=0)),
+                "you used softmax over axis 0, so the photos compete for "
+                "each tag: every column sums to 1. Multi-label needs no softmax at all, over any axis: "
+                "each tag of each photo is its own yes/no question, sigmoid(x).",
+            ),
+        )
     return check_array(answer, expected, what="your label probabilities", decimals=decimals, hints=hints)
 
 
@@ -131,16 +163,24 @@ def check_multilabel_probabilities(answer, logits, *, decimals=DECIMALS):
 #: unit. Each wrong combination is tried, and every part it gets wrong is named.
 _LOG_P = {
     "log_softmax": None,
-    "+1e-8": ("you added 1e-8 inside the log. On most samples that moves the loss by about 1e-8 / p, "
-              "far below any tolerance, but a sample whose true class has p below 1e-8 is capped at "
-              "-log(1e-8) = 18.42 nats: the hack hides exactly the worst mistakes. Use log_softmax."),
-    "log of softmax": ("your loss is inf: a true-class probability underflowed to exactly 0 in softmax, and "
-                       "log(0) = -inf. log_softmax computes x_y - LSE(x) without ever forming that probability."),
+    "+1e-8": (
+        "you added 1e-8 inside the log. On most samples that moves the loss by about 1e-8 / p, "
+        "far below any tolerance, but a sample whose true class has p below 1e-8 is capped at "
+        "-log(1e-8) = 18.42 nats: the hack hides exactly the worst mistakes. Use log_softmax."
+    ),
+    "log of softmax": (
+        "your loss is inf: a true-class probability underflowed to exactly 0 in softmax, and "
+        "log(0) = -inf. log_softmax computes x_y - LSE(x) without ever forming that probability."
+    ),
 }
-_SIGN = {+1: None, -1: ("your loss is negative: the formula is -sum(y * log p), and log p <= 0, so the minus "
-                        "sign makes the loss positive.")}
-_UNIT = {"nats": None, "bits": ("that is in bits (log base 2); PyTorch and this package use the natural log "
-                                "(nats).")}
+_SIGN = {
+    +1: None,
+    -1: (
+        "your loss is negative: the formula is -sum(y * log p), and log p <= 0, so the minus "
+        "sign makes the loss positive."
+    ),
+}
+_UNIT = {"nats": None, "bits": ("that is in bits (log base 2); PyTorch and this package use the natural log (nats).")}
 
 
 def _log_p(logits, how):
@@ -156,8 +196,9 @@ def _loss_slips(logits, target, m):
     rows = np.arange(m)
     reductions = {"mean": None}
     if m > 1:
-        reductions["sum"] = (f"that is the sum over the {m} samples; the usual loss is the mean: divide by the "
-                             f"batch size {m}.")
+        reductions["sum"] = (
+            f"that is the sum over the {m} samples; the usual loss is the mean: divide by the batch size {m}."
+        )
     slips = []
     for how, sign, reduction, unit in itertools.product(_LOG_P, _SIGN, reductions, _UNIT):
         faults = [f for f in (_LOG_P[how], _SIGN[sign], reductions[reduction], _UNIT[unit]) if f]
@@ -165,12 +206,16 @@ def _loss_slips(logits, target, m):
             continue
         per_sample = -sign * _log_p(logits, how)[rows, target]
         with np.errstate(all="ignore"):
-            value = (per_sample.sum() if reduction == "sum" else per_sample.mean()) / (np.log(2) if unit == "bits" else 1)
+            value = (per_sample.sum() if reduction == "sum" else per_sample.mean()) / (
+                np.log(2) if unit == "bits" else 1
+            )
         if len(faults) == 1:
             message = faults[0]
         else:
             message = f"{('two', 'three', 'four')[len(faults) - 2]} mistakes at once. " + " ".join(
-                f"{order}, {fault[0].lower()}{fault[1:]}" for order, fault in zip(("First", "Second", "Third", "Fourth"), faults))
+                f"{order}, {fault[0].lower()}{fault[1:]}"
+                for order, fault in zip(("First", "Second", "Third", "Fourth"), faults)
+            )
         slips.append((len(faults), value, message))
     return [(value, message) for _, value, message in sorted(slips, key=lambda slip: slip[0])]
 
@@ -204,14 +249,23 @@ def check_cross_entropy(answer, logits, target, *, label_smoothing=0.0, decimals
     hints = []
     if label_smoothing:
         without = float(cross_entropy(logits, target))
-        hints.append((_close(without), f"that is the loss without label smoothing: mix the one-hot "
-                      f"target with the uniform one, (1 - {label_smoothing}) * y + {label_smoothing} / "
-                      f"{logits.shape[1]}."))
+        hints.append(
+            (
+                _close(without),
+                f"that is the loss without label smoothing: mix the one-hot "
+                f"target with the uniform one, (1 - {label_smoothing}) * y + {label_smoothing} / "
+                f"{logits.shape[1]}.",
+            )
+        )
     else:
         hints += [(_close(value), message) for value, message in _loss_slips(logits, target, m)]
     naive = -np.mean(logits[np.arange(m), target])
-    hints.append((_close(naive), "you took the negative true-class logit, not its log-probability: "
-                  "apply log_softmax to the logits first."))
+    hints.append(
+        (
+            _close(naive),
+            "you took the negative true-class logit, not its log-probability: apply log_softmax to the logits first.",
+        )
+    )
     return check_value(answer, expected, what="your loss", decimals=decimals, hints=hints)
 
 
@@ -251,12 +305,19 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing, *, decimals
     target = one_hot(label, n_classes)
     expected = (1 - eps) * target + eps / n_classes
     hints = [
-        (_close((1 - eps) * target + eps / (n_classes - 1) * (1 - target)), "you spread eps over the "
-         f"other {n_classes - 1} classes only. That convention exists, but PyTorch (and this package) "
-         f"spread it over all {n_classes} classes: the true class gets 1 - eps + eps / n."),
-        (_close((1 - eps) * target), f"your row sums to {1 - eps:g}, not 1: add eps / n = "
-         f"{eps / n_classes:g} to every class."),
-        (_close(target), "that is the plain one-hot target: label smoothing moves eps of the mass to "
-         "the uniform distribution."),
+        (
+            _close((1 - eps) * target + eps / (n_classes - 1) * (1 - target)),
+            "you spread eps over the "
+            f"other {n_classes - 1} classes only. That convention exists, but PyTorch (and this package) "
+            f"spread it over all {n_classes} classes: the true class gets 1 - eps + eps / n.",
+        ),
+        (
+            _close((1 - eps) * target),
+            f"your row sums to {1 - eps:g}, not 1: add eps / n = {eps / n_classes:g} to every class.",
+        ),
+        (
+            _close(target),
+            "that is the plain one-hot target: label smoothing moves eps of the mass to the uniform distribution.",
+        ),
     ]
     return check_array(answer, expected, what="your smoothed target", decimals=decimals, hints=hints)

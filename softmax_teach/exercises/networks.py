@@ -59,17 +59,28 @@ def check_double_softmax_floor(answer, num_classes: int = 10, *, decimals: int =
     """
     expected = double_softmax_floor(num_classes)
     hints = (
-        (lambda got: abs(got) < 1e-6, "0 would need the loss's softmax to give the right class probability 1, "
-         "but its inputs are probabilities, all between 0 and 1: what is softmax([1, 0, ..., 0])?"),
-        (lambda got: math.isclose(got, math.log(num_classes), rel_tol=1e-6),
-         f"log({num_classes}) is the loss of a uniform guess; the best first softmax is one-hot, not uniform."),
-        (lambda got: math.isclose(got, -math.log(math.e / (math.e + num_classes)), rel_tol=1e-6),
-         f"almost: a one-hot vector has one 1 and {num_classes - 1} zeros, so the denominator is "
-         f"e + {num_classes - 1}, not e + {num_classes}."),
-        (lambda got: math.isclose(got, math.e / (math.e + num_classes - 1), rel_tol=1e-6),
-         "that is the probability of the right class; the loss is minus its logarithm."),
+        (
+            lambda got: abs(got) < 1e-6,
+            "0 would need the loss's softmax to give the right class probability 1, "
+            "but its inputs are probabilities, all between 0 and 1: what is softmax([1, 0, ..., 0])?",
+        ),
+        (
+            lambda got: math.isclose(got, math.log(num_classes), rel_tol=1e-6),
+            f"log({num_classes}) is the loss of a uniform guess; the best first softmax is one-hot, not uniform.",
+        ),
+        (
+            lambda got: math.isclose(got, -math.log(math.e / (math.e + num_classes)), rel_tol=1e-6),
+            f"almost: a one-hot vector has one 1 and {num_classes - 1} zeros, so the denominator is "
+            f"e + {num_classes - 1}, not e + {num_classes}.",
+        ),
+        (
+            lambda got: math.isclose(got, math.e / (math.e + num_classes - 1), rel_tol=1e-6),
+            "that is the probability of the right class; the loss is minus its logarithm.",
+        ),
     )
-    return check_value(answer, expected, what=f"the floor for {num_classes} classes", rtol=1e-6, decimals=decimals, hints=hints)
+    return check_value(
+        answer, expected, what=f"the floor for {num_classes} classes", rtol=1e-6, decimals=decimals, hints=hints
+    )
 
 
 # --------------------------------------------------------------------------- notebook 08
@@ -108,14 +119,21 @@ def check_top_k(classes, probabilities, logits, k: int = 5, *, decimals: int = 3
     if np.array_equal(got_classes, order[::-1]):
         return Feedback(False, "these are the right classes in the wrong order: top-k lists the most probable first.")
     if not np.array_equal(got_classes, order):
-        return Feedback(False, f"the top-{k} classes are not {got_classes.tolist()}: sort by probability, largest first.")
+        return Feedback(
+            False, f"the top-{k} classes are not {got_classes.tolist()}: sort by probability, largest first."
+        )
     # Half a unit of the last decimal asked for, plus a hair for the float error of the rounding.
-    tolerance = 0.5 * 10.0 ** -decimals + 1e-12
+    tolerance = 0.5 * 10.0**-decimals + 1e-12
     hints = (
-        (lambda got: got.shape == (k,) and np.allclose(got, z[order], rtol=0, atol=tolerance),
-         "these are the logits of the top classes: apply softmax first (probabilities sum to 1 over all classes)."),
-        (lambda got: got.shape == (k,) and np.allclose(got, softmax(z[order]), rtol=0, atol=tolerance),
-         f"you applied softmax to the top-{k} logits only; softmax goes over all {z.size} classes, then take the top {k}."),
+        (
+            lambda got: got.shape == (k,) and np.allclose(got, z[order], rtol=0, atol=tolerance),
+            "these are the logits of the top classes: apply softmax first (probabilities sum to 1 over all classes).",
+        ),
+        (
+            lambda got: got.shape == (k,) and np.allclose(got, softmax(z[order]), rtol=0, atol=tolerance),
+            f"you applied softmax to the top-{k} logits only; softmax goes over all {z.size} classes, then take "
+            f"the top {k}.",
+        ),
     )
     return check_array(probabilities, p[order], what=f"the top-{k} probabilities", rtol=0, atol=tolerance, hints=hints)
 
@@ -139,10 +157,11 @@ def check_fitted_temperature(answer, logits, labels, *, decimals: int = 1) -> Fe
     """
     expected = fit_temperature(logits, labels)
     hints = (
-        (lambda got: got > 0 and math.isclose(1.0 / got, expected, rel_tol=2e-3),
-         "that is 1/T: the logits are divided by T, so an over-confident model needs T > 1."),
-        (lambda got: math.isclose(got, 1.0),
-         "T = 1 leaves the model as it is; minimise the validation NLL over T."),
+        (
+            lambda got: got > 0 and math.isclose(1.0 / got, expected, rel_tol=2e-3),
+            "that is 1/T: the logits are divided by T, so an over-confident model needs T > 1.",
+        ),
+        (lambda got: math.isclose(got, 1.0), "T = 1 leaves the model as it is; minimise the validation NLL over T."),
     )
     return check_value(answer, expected, what="your temperature", rtol=2e-3, decimals=decimals, hints=hints)
 
@@ -184,11 +203,13 @@ def check_masked_mean(function) -> Feedback:
         if not verdict:
             if number > 1:
                 padded = " (its second row is all padding)" if not mask_np.any(axis=1).all() else ""
-                verdict = Feedback(False, f"on a {ordinals[number - 1]} batch, of shape {embedded_np.shape}{padded}: "
-                                          f"{verdict.message}")
+                verdict = Feedback(
+                    False, f"on a {ordinals[number - 1]} batch, of shape {embedded_np.shape}{padded}: {verdict.message}"
+                )
             return verdict
-    return Feedback(True, "your masked mean matches on three batches of different shapes, one with a row of "
-                          "padding only.")
+    return Feedback(
+        True, "your masked mean matches on three batches of different shapes, one with a row of padding only."
+    )
 
 
 def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
@@ -198,30 +219,51 @@ def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
     except Exception as error:  # a learner's bug must become feedback, not a traceback
         hint = ""
         if isinstance(error, RuntimeError) and "size of tensor" in str(error):
-            hint = (f" The sum over the sequence has shape (batch, dim) = {(embedded_np.shape[0], embedded_np.shape[2])}, "
-                    f"but mask.sum(dim=1) has shape (batch,) = ({embedded_np.shape[0]},): keep the summed axis "
-                    f"so they broadcast, mask.sum(dim=1, keepdim=True), or sum mask.unsqueeze(-1) instead.")
+            hint = (
+                f" The sum over the sequence has shape (batch, dim) = {(embedded_np.shape[0], embedded_np.shape[2])}, "
+                f"but mask.sum(dim=1) has shape (batch,) = ({embedded_np.shape[0]},): keep the summed axis "
+                f"so they broadcast, mask.sum(dim=1, keepdim=True), or sum mask.unsqueeze(-1) instead."
+            )
         return Feedback(False, f"your function raised {type(error).__name__}: {error}.{hint}")
     if isinstance(result, torch.Tensor):
         result = result.detach().numpy()
     expected = masked_mean(embedded, mask).numpy()
     kept = (embedded_np.shape[0], 1, embedded_np.shape[2])
     if getattr(result, "shape", None) == kept:
-        return Feedback(False, f"your masked mean has shape {kept}, expected {expected.shape}: the sum over the "
-                               f"sequence kept its axis (keepdim=True); only the count needs it, or squeeze the result.")
+        return Feedback(
+            False,
+            f"your masked mean has shape {kept}, expected {expected.shape}: the sum over the "
+            f"sequence kept its axis (keepdim=True); only the count needs it, or squeeze the result.",
+        )
     empty = ~mask_np.any(axis=1)
     hints = (
-        (lambda got: got.shape == expected.shape and np.allclose(got, embedded_np.mean(axis=1)),
-         "this is the plain mean over all positions, padding included (what avg_pool2d computes): "
-         "divide the sum of the real tokens by the number of real tokens, mask.sum(dim=1)."),
-        (lambda got: got.shape == expected.shape and np.allclose(got, (embedded_np * mask_np[..., None]).sum(axis=1)),
-         "this is the sum of the real tokens; divide it by how many there are in each row."),
-        (lambda got: got.shape == expected.shape
-         and np.allclose(got, (embedded_np * mask_np[..., None]).sum(axis=1) / embedded_np.shape[1]),
-         "the padding is zeroed, but you divided by the padded length; divide by mask.sum(dim=1)."),
-        (lambda got: got.shape == expected.shape and empty.any() and bool(np.isnan(got[empty]).any())
-         and np.allclose(got[~empty], expected[~empty]),
-         "right for every row with a real token, but nan for the row that is all padding: its count is 0, "
-         "and 0 / 0 = nan. Clamp the count to at least 1, count.clamp(min=1), so such a row gives zeros."),
+        (
+            lambda got: got.shape == expected.shape and np.allclose(got, embedded_np.mean(axis=1)),
+            "this is the plain mean over all positions, padding included (what avg_pool2d computes): "
+            "divide the sum of the real tokens by the number of real tokens, mask.sum(dim=1).",
+        ),
+        (
+            lambda got: (
+                got.shape == expected.shape and np.allclose(got, (embedded_np * mask_np[..., None]).sum(axis=1))
+            ),
+            "this is the sum of the real tokens; divide it by how many there are in each row.",
+        ),
+        (
+            lambda got: (
+                got.shape == expected.shape
+                and np.allclose(got, (embedded_np * mask_np[..., None]).sum(axis=1) / embedded_np.shape[1])
+            ),
+            "the padding is zeroed, but you divided by the padded length; divide by mask.sum(dim=1).",
+        ),
+        (
+            lambda got: (
+                got.shape == expected.shape
+                and empty.any()
+                and bool(np.isnan(got[empty]).any())
+                and np.allclose(got[~empty], expected[~empty])
+            ),
+            "right for every row with a real token, but nan for the row that is all padding: its count is 0, "
+            "and 0 / 0 = nan. Clamp the count to at least 1, count.clamp(min=1), so such a row gives zeros.",
+        ),
     )
     return check_array(result, expected, what="your masked mean", rtol=1e-6, atol=1e-9, hints=hints)

@@ -46,7 +46,8 @@ QUESTIONS = (
         "exp(x) / (exp(x) + exp(0)) = 1 / (1 + exp(-x)), the logistic sigmoid: two-class softmax is the sigmoid.",
         {
             "a": "tanh(x) lies in (-1, 1), so it cannot be a probability; it is 2 sigmoid(2x) - 1, a rescaled sigmoid.",
-            "c": "x / (1 + |x|) (the softsign) has the right S shape but no exponential; softmax divides exp(x) by exp(x) + exp(0).",
+            "c": "x / (1 + |x|) (the softsign) has the right S shape but no exponential; softmax divides "
+            "exp(x) by exp(x) + exp(0).",
             "d": "exp(x) is the numerator alone: without dividing by exp(x) + exp(0) it exceeds 1 for every x > 0.",
         },
         (6,),
@@ -54,26 +55,34 @@ QUESTIONS = (
     Question(
         2,
         "You add 1000 to every logit. What happens to the softmax probabilities?",
-        {"a": "nothing: softmax is shift-invariant", "b": "they all move towards uniform",
-         "c": "the largest one grows", "d": "they overflow to nan"},
+        {
+            "a": "nothing: softmax is shift-invariant",
+            "b": "they all move towards uniform",
+            "c": "the largest one grows",
+            "d": "they overflow to nan",
+        },
         "a",
         "exp(x + c) = exp(c) exp(x) and exp(c) cancels in the ratio; only a naive implementation without "
         "max-subtraction overflows (the probabilities themselves do not change).",
         {
             "b": "adding a constant leaves every difference between the logits unchanged; dividing them by a large "
-                 "temperature, not shifting them, flattens the distribution.",
+            "temperature, not shifting them, flattens the distribution.",
             "c": "the gaps between the logits stay the same, so no probability moves; multiplying the logits "
-                 "(a temperature below 1) is what sharpens them.",
+            "(a temperature below 1) is what sharpens them.",
             "d": "the probabilities are unchanged; only a naive exp without max-subtraction overflows "
-                 "(notebook 04), and a stable softmax subtracts the max first.",
+            "(notebook 04), and a stable softmax subtracts the max first.",
         },
         (1, 4),
     ),
     Question(
         3,
         "What does softmax with temperature T tend to as T → 0?",
-        {"a": "the uniform distribution", "b": "the one-hot arg-max (ties share the mass)",
-         "c": "the logits themselves", "d": "zero everywhere"},
+        {
+            "a": "the uniform distribution",
+            "b": "the one-hot arg-max (ties share the mass)",
+            "c": "the logits themselves",
+            "d": "zero everywhere",
+        },
         "b",
         "Dividing by a tiny T magnifies the gaps between logits, so all the mass goes to the largest; "
         "T → ∞ gives the uniform distribution instead.",
@@ -86,12 +95,15 @@ QUESTIONS = (
     ),
     Question(
         4,
-        "What is the gradient of the cross-entropy loss with respect to the logits, for softmax probabilities p and one-hot label y?",
+        "What is the gradient of the cross-entropy loss with respect to the logits, for softmax probabilities "
+        "p and one-hot label y?",
         {"a": "y - p", "b": "p(1 - p)", "c": "p - y", "d": "-log p"},
         "c",
-        "p - y: the log in the loss cancels the exp in softmax. Gradient descent subtracts it, raising the true class's logit.",
+        "p - y: the log in the loss cancels the exp in softmax. Gradient descent subtracts it, raising the "
+        "true class's logit.",
         {
-            "a": "the sign is flipped: y - p is minus the gradient, the direction gradient descent moves the logits in.",
+            "a": "the sign is flipped: y - p is minus the gradient, the direction gradient descent moves the "
+            "logits in.",
             "b": "p(1 - p) is the diagonal of the softmax Jacobian, d p_i / d z_i, not the gradient of the loss.",
             "d": "-log p of the true class is the loss itself, not its derivative.",
         },
@@ -100,47 +112,60 @@ QUESTIONS = (
     Question(
         5,
         "What may a PyTorch classifier's `forward` return when you train it with `nn.CrossEntropyLoss`?",
-        {"a": "softmax probabilities", "b": "the arg-max class index",
-         "c": "logits, or log-probabilities from log_softmax: both give the same loss and gradients",
-         "d": "a sigmoid of each logit"},
+        {
+            "a": "softmax probabilities",
+            "b": "the arg-max class index",
+            "c": "logits, or log-probabilities from log_softmax: both give the same loss and gradients",
+            "d": "a sigmoid of each logit",
+        },
         "c",
         "CrossEntropyLoss applies log_softmax itself. Logits are the usual choice, and log-probabilities work "
         "as well: log_softmax(z) = z - logsumexp(z) differs from z by one constant per row, and softmax is "
         "shift-invariant, so log_softmax(log_softmax(z)) = log_softmax(z): log p are valid logits.",
         {
             "a": "the loss applies its own softmax, so probabilities get a second one: the loss can never fall "
-                 "below log(1 + (C - 1)/e) and the model trains slowly and badly (notebook 05).",
+            "below log(1 + (C - 1)/e) and the model trains slowly and badly (notebook 05).",
             "b": "a class index is not one score per class, and the arg-max has no gradient, so nothing could learn.",
             "d": "independent sigmoids are for multi-label problems (notebook 06); the loss would apply its softmax "
-                 "to numbers squashed into (0, 1), a double squashing like the double softmax.",
+            "to numbers squashed into (0, 1), a double squashing like the double softmax.",
         },
         (5, 7),
     ),
     Question(
         6,
         "In a softmax (Boltzmann) bandit policy, what does raising the temperature do?",
-        {"a": "explores more: the action choice gets closer to uniform", "b": "exploits more: it becomes greedy",
-         "c": "nothing once the Q-values are known", "d": "makes the rewards larger"},
+        {
+            "a": "explores more: the action choice gets closer to uniform",
+            "b": "exploits more: it becomes greedy",
+            "c": "nothing once the Q-values are known",
+            "d": "makes the rewards larger",
+        },
         "a",
-        "A higher T flattens softmax(Q / T); too high wastes pulls on bad arms, too low gets stuck on an early favourite.",
+        "A higher T flattens softmax(Q / T); too high wastes pulls on bad arms, too low gets stuck on an early "
+        "favourite.",
         {
             "b": "that is lowering the temperature: as T → 0, softmax(Q / T) puts all the mass on the best estimate.",
             "c": "T divides the Q-values inside the softmax, so it changes the policy whatever the Q-values are.",
             "d": "the temperature shapes which arm is pulled, not what the arms pay; it changes rewards only "
-                 "through the arms it chooses.",
+            "through the arms it chooses.",
         },
         (11,),
     ),
     Question(
         7,
         "Why does scaled dot-product attention divide the scores by √d?",
-        {"a": "to make the weights sum to 1", "b": "to keep the score variance near 1 so softmax does not saturate",
-         "c": "to save memory", "d": "to make attention causal"},
+        {
+            "a": "to make the weights sum to 1",
+            "b": "to keep the score variance near 1 so softmax does not saturate",
+            "c": "to save memory",
+            "d": "to make attention causal",
+        },
         "b",
         "Dot products of d-dimensional random vectors have variance about d; without the scaling, softmax becomes "
         "nearly one-hot and its gradients vanish.",
         {
-            "a": "the softmax makes the weights sum to 1 whatever the scale of the scores; √d changes how peaked they are.",
+            "a": "the softmax makes the weights sum to 1 whatever the scale of the scores; √d changes how "
+            "peaked they are.",
             "c": "dividing by a number saves no memory; not storing the n-by-n weights (tiling, FlashAttention) does.",
             "d": "causality comes from a mask, -inf above the diagonal, not from scaling the scores.",
         },
@@ -149,10 +174,12 @@ QUESTIONS = (
     Question(
         8,
         "Which paper introduced nucleus (top-p) sampling?",
-        {"a": "Vaswani et al. 2017, Attention Is All You Need",
-         "b": "Holtzman et al. 2019, The Curious Case of Neural Text Degeneration",
-         "c": "Hinton et al. 2015, Distilling the Knowledge in a Neural Network",
-         "d": "Guo et al. 2017, On Calibration of Modern Neural Networks"},
+        {
+            "a": "Vaswani et al. 2017, Attention Is All You Need",
+            "b": "Holtzman et al. 2019, The Curious Case of Neural Text Degeneration",
+            "c": "Hinton et al. 2015, Distilling the Knowledge in a Neural Network",
+            "d": "Guo et al. 2017, On Calibration of Modern Neural Networks",
+        },
         "b",
         "Holtzman et al. sample from the smallest set of tokens whose probability reaches p; the others are "
         "the Transformer, distillation at high temperature, and temperature scaling for calibration.",
@@ -202,7 +229,9 @@ def check_answer(number, answer):
     question = _question(number)
     choice = _normalise(answer)
     if choice not in question.choices:
-        return Feedback(False, f"Question {number}: answer with one of the letters {', '.join(question.choices)}, got {answer!r}.")
+        return Feedback(
+            False, f"Question {number}: answer with one of the letters {', '.join(question.choices)}, got {answer!r}."
+        )
     if choice == question.answer:
         return Feedback(True, f"Question {number}: {question.explanation}")
     return Feedback(

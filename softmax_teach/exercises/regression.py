@@ -47,12 +47,20 @@ def check_l2_for_C(answer, C, n_samples, *, significant=2):
     """
     expected = l2_from_C(C, n_samples)
     hints = (
-        (lambda a: np.isclose(a, 1 / C), "that is 1/C: scikit-learn sums the loss over the samples while "
-         "SoftmaxRegression averages it, so divide by the number of samples too."),
+        (
+            lambda a: np.isclose(a, 1 / C),
+            "that is 1/C: scikit-learn sums the loss over the samples while "
+            "SoftmaxRegression averages it, so divide by the number of samples too.",
+        ),
         (lambda a: np.isclose(a, C * n_samples), "that is C·n: C is an *inverse* strength, so invert it."),
-        (lambda a: np.isclose(a, C / n_samples) or np.isclose(a, C), "C is an inverse strength: a larger C means a weaker penalty."),
-        (lambda a: np.isclose(a, 1 / (2 * C * n_samples)) or np.isclose(a, 2 / (C * n_samples)),
-         "off by a factor 2: both objectives write the penalty as half the squared norm."),
+        (
+            lambda a: np.isclose(a, C / n_samples) or np.isclose(a, C),
+            "C is an inverse strength: a larger C means a weaker penalty.",
+        ),
+        (
+            lambda a: np.isclose(a, 1 / (2 * C * n_samples)) or np.isclose(a, 2 / (C * n_samples)),
+            "off by a factor 2: both objectives write the penalty as half the squared norm.",
+        ),
     )
     decimals = significant - 1 - int(np.floor(np.log10(abs(expected))))
     return check_value(answer, expected, what="your l2", rtol=1e-9, decimals=decimals, hints=hints)
@@ -91,20 +99,32 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
 
     hints = [
         (matches(-expected), "the sign is flipped: the gradient is X.T @ (p - y) / n, and descent subtracts it."),
-        (matches(data_part * n + penalty), "not averaged: the loss is the *mean* over samples, so divide X.T @ (p - y) by n."),
-        (matches(expected.T), "transposed: entry [i, j] is the derivative with respect to W[i, j] (feature i, "
-         "class j), so it is X.T @ (P - Y), not (P - Y).T @ X"
-         + ("." if weights.shape[0] == weights.shape[1] else f": dJ/dW has the shape of W, {weights.shape}.")),
+        (
+            matches(data_part * n + penalty),
+            "not averaged: the loss is the *mean* over samples, so divide X.T @ (p - y) by n.",
+        ),
+        (
+            matches(expected.T),
+            "transposed: entry [i, j] is the derivative with respect to W[i, j] (feature i, "
+            "class j), so it is X.T @ (P - Y), not (P - Y).T @ X"
+            + ("." if weights.shape[0] == weights.shape[1] else f": dJ/dW has the shape of W, {weights.shape}."),
+        ),
     ]
     if l2:
         hints.insert(0, (matches(data_part), f"the penalty's gradient l2 * W is missing (l2 = {l2:g})."))
         # The usual first attempt makes both mistakes at once: name both.
-        hints.insert(0, (matches(data_part * n), f"two things are missing: the mean (divide X.T @ (P - Y) by "
-                         f"n = {n}) and the penalty's gradient l2 * W (l2 = {l2:g})."))
-        hints.append((matches(data_part + 2 * penalty), "the penalty is (l2 / 2)·||W||², whose gradient is l2·W, not 2·l2·W."))
+        hints.insert(
+            0,
+            (
+                matches(data_part * n),
+                f"two things are missing: the mean (divide X.T @ (P - Y) by "
+                f"n = {n}) and the penalty's gradient l2 * W (l2 = {l2:g}).",
+            ),
+        )
+        hints.append(
+            (matches(data_part + 2 * penalty), "the penalty is (l2 / 2)·||W||², whose gradient is l2·W, not 2·l2·W.")
+        )
     return check_array(answer, expected, what="your dJ/dW", hints=hints)
-
-
 
 
 def check_unpenalised_fit(model, X, y):
@@ -133,21 +153,29 @@ def check_unpenalised_fit(model, X, y):
     if not getattr(model, "loss_history_", None):
         return Feedback(False, "the model has not been fitted yet: call .fit(X, y) first.")
     if model.weights.shape[0] != X.shape[1]:
-        return Feedback(False, f"the model has {model.weights.shape[0]} input features but X has {X.shape[1]}: it "
-                        "was fitted on other data. Fit it on these features.")
+        return Feedback(
+            False,
+            f"the model has {model.weights.shape[0]} input features but X has {X.shape[1]}: it "
+            "was fitted on other data. Fit it on these features.",
+        )
     problems = []
     if model.l2 != 0:
         problems.append(f"the model has a penalty (l2 = {model.l2:g}): the question is what happens without one, l2=0")
     accuracy = model.score(X, y)
     if accuracy < 1:
-        problems.append(f"it classifies {accuracy:.1%} of the training samples right, not all: the data are separable, "
-                        "so fit longer (n_iterations) or check that X is the training set it was fitted on")
+        problems.append(
+            f"it classifies {accuracy:.1%} of the training samples right, not all: the data are separable, "
+            "so fit longer (n_iterations) or check that X is the training set it was fitted on"
+        )
     if problems:
         return Feedback(False, "; and ".join(problems) + ".")
     loss = model.loss(X, y)
     doubled = copy.deepcopy(model)
     doubled.weights, doubled.bias = 2 * model.weights, 2 * model.bias
-    return Feedback(True, f"every training sample is right and the loss fell from {model.loss_history_[0]:.3g} to "
-                    f"{loss:.3g}, but not to 0: doubling W and b lowers it again, to {doubled.loss(X, y):.3g}. "
-                    "Without a penalty no finite weights minimise the loss, so they grow for ever (|W| = "
-                    f"{np.linalg.norm(model.weights):.3g} now); l2 > 0 stops that.")
+    return Feedback(
+        True,
+        f"every training sample is right and the loss fell from {model.loss_history_[0]:.3g} to "
+        f"{loss:.3g}, but not to 0: doubling W and b lowers it again, to {doubled.loss(X, y):.3g}. "
+        "Without a penalty no finite weights minimise the loss, so they grow for ever (|W| = "
+        f"{np.linalg.norm(model.weights):.3g} now); l2 > 0 stops that.",
+    )

@@ -19,15 +19,24 @@ def _mistakes(z):
     tau_all = (z.sum() - 1) / n
     tau = float(sparsemax_threshold(z)[0])  # the right threshold
     found = [
-        (softmax(z), "this is softmax: it never gives exactly 0. Sparsemax subtracts a threshold tau from the "
-                     "scores and clips at 0, max(z - tau, 0)."),
-        (np.maximum(z - tau_all, 0), "your threshold uses all the scores, tau = (sum(z) - 1) / n, so the result "
-                                     "does not sum to 1 once a score is clipped. Find the support first: sort the "
-                                     "scores in decreasing order and keep the largest k with 1 + k z_(k) > z_(1) + ... + z_(k); "
-                                     "then tau = (z_(1) + ... + z_(k) - 1) / k."),
+        (
+            softmax(z),
+            "this is softmax: it never gives exactly 0. Sparsemax subtracts a threshold tau from the "
+            "scores and clips at 0, max(z - tau, 0).",
+        ),
+        (
+            np.maximum(z - tau_all, 0),
+            "your threshold uses all the scores, tau = (sum(z) - 1) / n, so the result "
+            "does not sum to 1 once a score is clipped. Find the support first: sort the "
+            "scores in decreasing order and keep the largest k with 1 + k z_(k) > z_(1) + ... + z_(k); "
+            "then tau = (z_(1) + ... + z_(k) - 1) / k.",
+        ),
         (z - tau, "the threshold is right but some entries are negative: clip them at 0, np.maximum(z - tau, 0)."),
-        (np.sort(sparsemax(z))[::-1], "these are the right probabilities, sorted: return them in the order of z "
-                                      "(subtract tau from the unsorted scores)."),
+        (
+            np.sort(sparsemax(z))[::-1],
+            "these are the right probabilities, sorted: return them in the order of z "
+            "(subtract tau from the unsorted scores).",
+        ),
     ]
     return tuple((wrong, message) for wrong, message in found if not np.allclose(wrong, sparsemax(z)))
 
@@ -40,7 +49,12 @@ def _cases():
         ("the close scores [0.5, 0.4, 0.3, 0.2]", [0.5, 0.4, 0.3, 0.2]),
     )
     return tuple(
-        Case(description, np.array(z), _mistakes(np.array(z)), "Take one vector of scores and return a vector of the same length.")
+        Case(
+            description,
+            np.array(z),
+            _mistakes(np.array(z)),
+            "Take one vector of scores and return a vector of the same length.",
+        )
         for description, z in vectors
     )
 
@@ -57,4 +71,6 @@ def check_sparsemax(function):
     >>> bool(check_sparsemax(sparsemax))
     True
     """
-    return check_function(function, _cases(), sparsemax, name="your sparsemax", nonfinite_hint=_NONFINITE_HINT, atol=1e-9)
+    return check_function(
+        function, _cases(), sparsemax, name="your sparsemax", nonfinite_hint=_NONFINITE_HINT, atol=1e-9
+    )

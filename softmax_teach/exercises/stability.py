@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, as_number
-from softmax_teach.exercises.core import Case, check_function
+from softmax_teach.exercises.core import Case, Feedback, as_number, check_function
 from softmax_teach.numerics import exp_limits, log_softmax, logsumexp, softmax
 
 __all__ = ["largest_finite_exp_argument", "check_overflow_threshold", "check_logsumexp", "check_log_softmax"]
@@ -89,8 +88,11 @@ def check_overflow_threshold(answer, dtype="float32", *, decimals=2):
         return Feedback(False, f"{what} should be a finite number, got {got}.")
     finite = _exp_is_finite(got, name)
     if finite and got > largest - unit * (1 + 1e-9):
-        return Feedback(True, f"{what} {got:.6g} is right: np.exp(np.{name}({got:.6g})) is still finite, and "
-                        f"{name} numbers a little larger already overflow.")
+        return Feedback(
+            True,
+            f"{what} {got:.6g} is right: np.exp(np.{name}({got:.6g})) is still finite, and "
+            f"{name} numbers a little larger already overflow.",
+        )
     near = lambda value: abs(got - value) <= 2 * unit  # noqa: E731 - used only here
     for other in _FLOAT_TYPES:
         if other != name and near(_overflow_threshold(other)):
@@ -108,15 +110,24 @@ def check_overflow_threshold(answer, dtype="float32", *, decimals=2):
     if np.isclose(got, float(np.log10(info.max)), rtol=1e-3):
         return Feedback(False, "that is log10 of the largest value; exp is e**x, so take the natural log (np.log).")
     if got == np.ceil(_overflow_threshold(name)):
-        return Feedback(False, f"{got:g} is the first integer whose exp overflows; the threshold itself is "
-                        f"log(max) and lies just below it.")
+        return Feedback(
+            False,
+            f"{got:g} is the first integer whose exp overflows; the threshold itself is "
+            f"log(max) and lies just below it.",
+        )
     if got < 0:
-        return Feedback(False, "a negative x makes exp(x) tiny: that is the underflow end. Overflow happens for "
-                        "large positive x.")
+        return Feedback(
+            False, "a negative x makes exp(x) tiny: that is the underflow end. Overflow happens for large positive x."
+        )
     if finite:
-        return Feedback(False, f"np.exp(np.{name}({got:.6g})) is finite, but so is exp of larger {name} numbers: "
-                        f"the threshold is log(np.finfo(np.{name}).max). Give it to {decimals} decimals, rounded down.")
-    return Feedback(False, f"np.exp(np.{name}({got:.6g})) is inf: that is past the threshold, log(np.finfo(np.{name}).max).")
+        return Feedback(
+            False,
+            f"np.exp(np.{name}({got:.6g})) is finite, but so is exp of larger {name} numbers: "
+            f"the threshold is log(np.finfo(np.{name}).max). Give it to {decimals} decimals, rounded down.",
+        )
+    return Feedback(
+        False, f"np.exp(np.{name}({got:.6g})) is inf: that is past the threshold, log(np.finfo(np.{name}).max)."
+    )
 
 
 # --------------------------------------------------------------------------- logsumexp
@@ -169,9 +180,7 @@ def _logsumexp_cases():
         ("the batch [[1, 2, 3], [-1000, -1001, -999]]", [[1.0, 2.0, 3.0], [-1000.0, -1001.0, -999.0]]),
     ]
     keepdims = "Reduce with axis=-1 and keepdims=True so the (rows, 1) max lines up with the rows."
-    return tuple(
-        Case(description, np.array(x), _logsumexp_mistakes(np.array(x)), keepdims) for description, x in cases
-    )
+    return tuple(Case(description, np.array(x), _logsumexp_mistakes(np.array(x)), keepdims) for description, x in cases)
 
 
 def check_logsumexp(function):

@@ -70,28 +70,46 @@ def check_temperature_softmax(function):
         if not np.isfinite(got).all():
             messages = sorted({str(w.message) for w in caught})
             said = f" (numpy said: {'; '.join(messages)})" if messages else ""
-            return Feedback(False, f"for {case} your result is {np.array2string(got, precision=4)}{said}: "
-                            "exp(x / T) overflows once x / T is above about 709. Subtract the max of "
-                            "x / T before exp; it cancels in the ratio.")
+            return Feedback(
+                False,
+                f"for {case} your result is {np.array2string(got, precision=4)}{said}: "
+                "exp(x / T) overflows once x / T is above about 709. Subtract the max of "
+                "x / T before exp; it cancels in the ratio.",
+            )
         if np.allclose(got, softmax(x * temperature), rtol=1e-6, atol=1e-9) and not np.allclose(got, expected):
-            return Feedback(False, f"for {case} you computed softmax(x * T): divide the logits by the "
-                            "temperature, so a small T sharpens and a large T flattens.")
+            return Feedback(
+                False,
+                f"for {case} you computed softmax(x * T): divide the logits by the "
+                "temperature, so a small T sharpens and a large T flattens.",
+            )
         if not np.isclose(got.sum(), 1.0):
-            return Feedback(False, f"for {case} your probabilities sum to {got.sum():.6g}: divide by the sum "
-                            "of the exponentials.")
-        hints = [(lambda got: np.allclose(got, expected, rtol=0, atol=5e-3),
-                  f"for {case} your result agrees only to about {_decimals_agreeing(got, expected)} decimals: "
-                  "return the probabilities themselves in float64, unrounded (the check compares to 6 "
-                  "significant figures).")]
+            return Feedback(
+                False, f"for {case} your probabilities sum to {got.sum():.6g}: divide by the sum of the exponentials."
+            )
+        hints = [
+            (
+                lambda got, expected=expected: np.allclose(got, expected, rtol=0, atol=5e-3),
+                f"for {case} your result agrees only to about {_decimals_agreeing(got, expected)} decimals: "
+                "return the probabilities themselves in float64, unrounded (the check compares to 6 "
+                "significant figures).",
+            )
+        ]
         if temperature != 1.0:
-            hints.insert(0, (lambda got: np.allclose(got, softmax(x)),
-                             f"for {case} you returned softmax(x) and left out the temperature: divide "
-                             "the logits by T first."))
+            hints.insert(
+                0,
+                (
+                    lambda got, x=x: np.allclose(got, softmax(x)),
+                    f"for {case} you returned softmax(x) and left out the temperature: divide the logits by T first.",
+                ),
+            )
         verdict = check_array(got, expected, what=f"your result for {case}", hints=hints)
         if not verdict:
             return verdict
-    return Feedback(True, f"your function agrees with the stable temperature softmax in all "
-                    f"{len(TEMPERATURE_CASES)} cases, including T=0.001 and logits in the thousands.")
+    return Feedback(
+        True,
+        f"your function agrees with the stable temperature softmax in all "
+        f"{len(TEMPERATURE_CASES)} cases, including T=0.001 and logits in the thousands.",
+    )
 
 
 def _strict_nucleus(probabilities, top_p):
@@ -164,10 +182,17 @@ def _check_nucleus_function(function):
             except (TypeError, ValueError):
                 kept = None
             wanted = int(np.count_nonzero(sampling_probabilities(x, top_p=top_p)))
-            count = f" It keeps {kept} tokens where the nucleus has {wanted}." if kept is not None and kept != wanted else ""
+            count = (
+                f" It keeps {kept} tokens where the nucleus has {wanted}."
+                if kept is not None and kept != wanted
+                else ""
+            )
             return Feedback(False, f"for {case}: {verdict.message}{count}")
-    return Feedback(True, f"your nucleus is right in all {len(TOP_P_CASES)} cases, from a peaked distribution "
-                    "(1 token kept) to top_p = 1 (all kept) and logits in no particular order.")
+    return Feedback(
+        True,
+        f"your nucleus is right in all {len(TOP_P_CASES)} cases, from a peaked distribution "
+        "(1 token kept) to top_p = 1 (all kept) and logits in no particular order.",
+    )
 
 
 def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
@@ -176,25 +201,46 @@ def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
     tempered = softmax(logits, temperature=temperature)
     kept = expected > 0
     hints = [
-        (lambda got: np.allclose(got, np.where(kept, tempered, 0.0)), "you kept the right classes but "
-         f"did not renormalise: they now sum to {tempered[kept].sum():.4f}; divide by that sum."),
+        (
+            lambda got: np.allclose(got, np.where(kept, tempered, 0.0)),
+            "you kept the right classes but "
+            f"did not renormalise: they now sum to {tempered[kept].sum():.4f}; divide by that sum.",
+        ),
     ]
     strict = _strict_nucleus(tempered, top_p)
     if strict is not None and not np.allclose(strict, expected):
-        hints.append((lambda got: np.allclose(got, strict), "you dropped the class that takes the "
-                      f"cumulative mass past top_p={top_p}. The nucleus is the smallest set whose mass "
-                      "*reaches* top_p, so that class stays."))
+        hints.append(
+            (
+                lambda got: np.allclose(got, strict),
+                "you dropped the class that takes the "
+                f"cumulative mass past top_p={top_p}. The nucleus is the smallest set whose mass "
+                "*reaches* top_p, so that class stays.",
+            )
+        )
     if temperature != 1.0:
         untempered = sampling_probabilities(logits, top_p=top_p)
-        hints.append((lambda got: np.allclose(got, untempered), f"you forgot the temperature: divide the "
-                      f"logits by T={temperature:g} before softmax, then filter."))
-    hints.append((lambda got: not np.isclose(got.sum(), 1.0), "your probabilities do not sum to 1: "
-                  "renormalise after cutting classes."))
+        hints.append(
+            (
+                lambda got: np.allclose(got, untempered),
+                f"you forgot the temperature: divide the logits by T={temperature:g} before softmax, then filter.",
+            )
+        )
+    hints.append(
+        (
+            lambda got: not np.isclose(got.sum(), 1.0),
+            "your probabilities do not sum to 1: renormalise after cutting classes.",
+        )
+    )
     in_sorted_order = np.sort(expected)[::-1]
     if not np.allclose(in_sorted_order, expected):
-        hints.append((lambda got: np.allclose(got, in_sorted_order), "your probabilities are in sorted order, "
-                      "most probable first, not in the tokens' order: put each one back at its token's index "
-                      "(np.argsort gives you that order)."))
+        hints.append(
+            (
+                lambda got: np.allclose(got, in_sorted_order),
+                "your probabilities are in sorted order, "
+                "most probable first, not in the tokens' order: put each one back at its token's index "
+                "(np.argsort gives you that order).",
+            )
+        )
     return check_array(answer, expected, what="your top-p distribution", hints=hints)
 
 
@@ -234,10 +280,16 @@ def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0
     if abs(top - target) <= tolerance:
         return Feedback(True, f"at T={temperature:.4g} the top class gets {top:.4f}, within {tolerance} of {target}.")
     if top > target:
-        return Feedback(False, f"at T={temperature:.4g} the top class gets {top:.4f}, more than {target}: "
-                        "the distribution is too sharp, raise T.")
-    return Feedback(False, f"at T={temperature:.4g} the top class gets {top:.4f}, less than {target}: "
-                    "the distribution is too flat, lower T (T < 1 sharpens).")
+        return Feedback(
+            False,
+            f"at T={temperature:.4g} the top class gets {top:.4f}, more than {target}: "
+            "the distribution is too sharp, raise T.",
+        )
+    return Feedback(
+        False,
+        f"at T={temperature:.4g} the top class gets {top:.4f}, less than {target}: "
+        "the distribution is too flat, lower T (T < 1 sharpens).",
+    )
 
 
 def _temperature_for(logits, target):

@@ -33,7 +33,6 @@ import torch
 from torch import nn
 
 from softmax_teach import _validation
-
 from softmax_teach.numerics import entropy, softmax
 
 __all__ = [
@@ -58,7 +57,6 @@ class AttentionOutput(NamedTuple):
 
 
 # --------------------------------------------------------------------------- checks
-
 
 
 def _check_qkv(q, k, v=None):
@@ -273,8 +271,11 @@ def tiled_attention(q, k, v, mask=None, *, causal=False, scale=None, block_size=
     tiles = []
     for start in range(0, max(n_queries, 1), query_block_size):
         rows = slice(start, start + query_block_size)
-        tiles.append(_attention_over_key_blocks(q[..., rows, :], k, v, None if bias is None else bias[..., rows, :],
-                                                scale, block_size))
+        tiles.append(
+            _attention_over_key_blocks(
+                q[..., rows, :], k, v, None if bias is None else bias[..., rows, :], scale, block_size
+            )
+        )
     return torch.cat(tiles, dim=-2)
 
 
@@ -508,8 +509,7 @@ def _sequence_cross_entropy(logits, target):
     return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
 
 
-def train_running_max(*, n_train=4000, n_validation=1000, epochs=4, d_model=16, lr=0.01, seed=0,
-                      dtype=torch.float64):
+def train_running_max(*, n_train=4000, n_validation=1000, epochs=4, d_model=16, lr=0.01, seed=0, dtype=torch.float64):
     """Train :class:`RunningMaxAttention` on :func:`running_max_task` (seconds on one core).
 
     Parameters
@@ -535,8 +535,16 @@ def train_running_max(*, n_train=4000, n_validation=1000, epochs=4, d_model=16, 
     """
     from softmax_teach.training import train
 
-    result = train(lambda: RunningMaxAttention(d_model=d_model).to(dtype), _sequence_cross_entropy,
-                   running_max_task(n_train, seed=seed), validation_data=running_max_task(n_validation, seed=seed + 1),
-                   epochs=epochs, batch_size=100, optimizer="adam", lr=lr, seed=seed)
+    result = train(
+        lambda: RunningMaxAttention(d_model=d_model).to(dtype),
+        _sequence_cross_entropy,
+        running_max_task(n_train, seed=seed),
+        validation_data=running_max_task(n_validation, seed=seed + 1),
+        epochs=epochs,
+        batch_size=100,
+        optimizer="adam",
+        lr=lr,
+        seed=seed,
+    )
     result.model.eval()
     return result

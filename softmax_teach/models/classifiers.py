@@ -22,7 +22,6 @@ from softmax_teach import _validation
 __all__ = ["SimpleNet", "DigitsCNN", "SentimentClassifier", "masked_mean"]
 
 
-
 class _ProbabilitiesMixin:
     """``predict_proba``: softmax of the logits, without gradients, in ``eval()`` mode."""
 
@@ -193,12 +192,16 @@ class SentimentClassifier(_ProbabilitiesMixin, nn.Module):
             self.head = nn.Linear(embedding_dim, num_classes)
         else:
             _validation.positive_int(hidden_dim, "hidden_dim")
-            self.head = nn.Sequential(nn.Linear(embedding_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, num_classes))
+            self.head = nn.Sequential(
+                nn.Linear(embedding_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, num_classes)
+            )
 
     def pool(self, tokens: torch.Tensor) -> torch.Tensor:
         """The sentence vector: masked mean of the token embeddings, shape ``(batch, embedding_dim)``."""
         if tokens.dim() != 2 or tokens.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"tokens must be a (batch, length) integer tensor, got {tokens.dtype} {tuple(tokens.shape)}")
+            raise ValueError(
+                f"tokens must be a (batch, length) integer tensor, got {tokens.dtype} {tuple(tokens.shape)}"
+            )
         return masked_mean(self.embedding(tokens), tokens != self.padding_idx)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from softmax_teach import _validation
-
 from softmax_teach.numerics import sample
 
 __all__ = [
@@ -38,7 +37,6 @@ __all__ = [
     "train_char_lm",
     "unigram_log_probabilities",
 ]
-
 
 
 class CharLM(nn.Module):
@@ -242,8 +240,10 @@ def unigram_log_probabilities(train_ids, vocab_size: int, *, smoothing: float = 
     probability 0 (and the perplexity from being infinite).
     """
     vocab_size = _validation.positive_int(vocab_size, "vocab_size")
-    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) or not (
-        math.isfinite(smoothing) and smoothing >= 0
+    if (
+        isinstance(smoothing, bool)
+        or not isinstance(smoothing, numbers.Real)
+        or not (math.isfinite(smoothing) and smoothing >= 0)
     ):
         raise ValueError(f"smoothing must be a finite number >= 0, got {smoothing!r}")
     ids = np.asarray(train_ids)

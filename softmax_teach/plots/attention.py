@@ -10,8 +10,8 @@ import numpy as np
 
 from softmax_teach.palette import BACKGROUND_GREY, MUTED_COLOR
 from softmax_teach.plots import _axes
-__all__ = ["attention_heatmap", "entropy_against_dimension"]
 
+__all__ = ["attention_heatmap", "entropy_against_dimension"]
 
 
 def attention_heatmap(weights, query_labels=None, key_labels=None, *, ax=None, title=None, annotate=True):

@@ -49,7 +49,9 @@ def learning_curves(results, *, axes=None, smooth=20):
     return reward_ax, regret_ax
 
 
-def action_frequencies(frequencies, probabilities, *, labels=("observed frequency", "exact probability"), ax=None, title=None):
+def action_frequencies(
+    frequencies, probabilities, *, labels=("observed frequency", "exact probability"), ax=None, title=None
+):
     """Observed action frequencies beside the exact policy probabilities, action by action."""
     frequencies = np.asarray(frequencies, dtype=float)
     classes = [f"action {a}" for a in range(frequencies.size)]
@@ -88,7 +90,9 @@ def final_regret_bars(results, *, ax=None, highlight=None, title=None):
     return ax
 
 
-def parameter_study_curves(studies, *, ax=None, title=None, colors=(CLASS_COLOR, MUTED_COLOR, SECOND_COLOR, HIGHLIGHT_COLOR)):
+def parameter_study_curves(
+    studies, *, ax=None, title=None, colors=(CLASS_COLOR, MUTED_COLOR, SECOND_COLOR, HIGHLIGHT_COLOR)
+):
     """Total regret against each method's parameter on one log axis, as in Sutton & Barto's figure 2.6.
 
     Each :class:`~softmax_teach.bandits.ParameterStudy` is one line (with a band of one standard
@@ -116,11 +120,19 @@ def parameter_study_curves(studies, *, ax=None, title=None, colors=(CLASS_COLOR,
         color = colors[i % len(colors)]
         regret, error = study.regret, study.standard_error
         ax.fill_between(study.values, regret - error, regret + error, color=color, alpha=0.2, linewidth=0)
-        ax.plot(study.values, regret, "o-", color=color, markersize=4,
-                label=f"{study.method}, against {study.parameter}")
+        ax.plot(
+            study.values, regret, "o-", color=color, markersize=4, label=f"{study.method}, against {study.parameter}"
+        )
         best = study.best_index
-        ax.plot(study.values[best], regret[best], "*", color=color, markersize=14, markeredgecolor="black",
-                label=f"best {study.parameter} = {study.best_value:g}: {regret[best]:.0f} ± {error[best]:.0f}")
+        ax.plot(
+            study.values[best],
+            regret[best],
+            "*",
+            color=color,
+            markersize=14,
+            markeredgecolor="black",
+            label=f"best {study.parameter} = {study.best_value:g}: {regret[best]:.0f} ± {error[best]:.0f}",
+        )
         # A dotted level at each best: the points of another curve below it beat this method at its best.
         ax.axhline(regret[best], color=color, linestyle=":", linewidth=1)
     ax.set_xscale("log")

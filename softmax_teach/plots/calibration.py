@@ -36,13 +36,30 @@ def reliability_plot(diagram, *, ax=None, title=None, show_counts=True):
     width = np.diff(edges)
     filled = np.asarray(diagram.counts) > 0
     left = edges[:-1][filled]
-    ax.bar(left, diagram.accuracy[filled], width=width[filled], align="edge", color=CLASS_COLOR,
-           edgecolor="white", label="accuracy in bin")
+    ax.bar(
+        left,
+        diagram.accuracy[filled],
+        width=width[filled],
+        align="edge",
+        color=CLASS_COLOR,
+        edgecolor="white",
+        label="accuracy in bin",
+    )
     gap_bottom = np.minimum(diagram.accuracy[filled], diagram.confidence[filled])
     gap_height = np.abs(diagram.accuracy[filled] - diagram.confidence[filled])
     # Hatched and unfilled, so a gap drawn over an accuracy bar (under-confidence) stays readable.
-    ax.bar(left, gap_height, bottom=gap_bottom, width=width[filled], align="edge", facecolor="none",
-           edgecolor=HIGHLIGHT_COLOR, hatch="///", linewidth=1, label=f"gap to mean confidence (ECE {diagram.ece:.3f})")
+    ax.bar(
+        left,
+        gap_height,
+        bottom=gap_bottom,
+        width=width[filled],
+        align="edge",
+        facecolor="none",
+        edgecolor=HIGHLIGHT_COLOR,
+        hatch="///",
+        linewidth=1,
+        label=f"gap to mean confidence (ECE {diagram.ece:.3f})",
+    )
     ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="perfectly calibrated")
     if show_counts:
         for x, w, acc, count in zip(left, width[filled], diagram.accuracy[filled], diagram.counts[filled]):

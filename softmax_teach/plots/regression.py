@@ -58,7 +58,9 @@ def decision_regions(predict_proba, X, y, *, ax=None, class_names=None, feature_
     # Blend the winning class colour with white: a tie between C classes (top = 1/C) is white.
     strength = ((top - 1 / n_classes) / (1 - 1 / n_classes))[:, None]
     image = 1 - 0.6 * strength * (1 - colors[probabilities.argmax(axis=1)])
-    ax.imshow(image.reshape(resolution, resolution, 3), origin="lower", extent=(x0_min, x0_max, x1_min, x1_max), aspect="auto")
+    ax.imshow(
+        image.reshape(resolution, resolution, 3), origin="lower", extent=(x0_min, x0_max, x1_min, x1_max), aspect="auto"
+    )
     names = list(class_names) if class_names is not None else [str(c) for c in range(n_classes)]
     for c in range(n_classes):
         mask = y == c

@@ -22,7 +22,6 @@ _FLOAT_TYPES = (np.float16, np.float32, np.float64)
 _REGIME_COLORS = {"0": BACKGROUND_GREY, "subnormal": OKABE_ITO["sky"], "normal": CLASS_COLOR, "inf": HIGHLIGHT_COLOR}
 
 
-
 def exp_range_chart(dtypes=_FLOAT_TYPES, *, ax=None, span=1000.0):
     """One horizontal band per dtype: where ``exp(x)`` is 0, subnormal, normal, or ``inf``.
 
@@ -69,8 +68,10 @@ def exp_range_chart(dtypes=_FLOAT_TYPES, *, ax=None, span=1000.0):
     ax.set_xlabel("x (symmetric log scale)")
     ax.set_title("What np.exp(x) returns")
     ax.legend(
-        handles=[Patch(color=color, label=f"exp(x) = {name}" if name in ("0", "inf") else f"{name} result")
-                 for name, color in _REGIME_COLORS.items()],
+        handles=[
+            Patch(color=color, label=f"exp(x) = {name}" if name in ("0", "inf") else f"{name} result")
+            for name, color in _REGIME_COLORS.items()
+        ],
         loc="upper left",
         fontsize=8,
         ncols=4,

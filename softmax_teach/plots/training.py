@@ -97,8 +97,15 @@ def image_with_top_k(image, probabilities, *, k=5, true_label=None, class_names=
         if true:
             tick.set_fontweight("bold")
     for y, value, true in zip(np.arange(k)[::-1], p[top], is_true):
-        bar_ax.annotate(f"{value:.3f}" + ("  ← true" if true else ""), (value, y), xytext=(3, 0),
-                        textcoords="offset points", va="center", fontsize=8, fontweight="bold" if true else "normal")
+        bar_ax.annotate(
+            f"{value:.3f}" + ("  ← true" if true else ""),
+            (value, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            fontweight="bold" if true else "normal",
+        )
     bar_ax.tick_params(axis="x", labelsize=7)
     return image_ax, bar_ax
 
