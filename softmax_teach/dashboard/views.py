@@ -88,7 +88,7 @@ _PROJECTOR_CSS = """<style>
 .softmax-explorer-tab .explorer-error { color: #a4161a; font-size: 16px; font-weight: 600; }
 body[data-jp-theme-light="false"] .softmax-explorer-tab .explorer-error { color: #ff9a8f; }
 .softmax-explorer-tab .true-class-button.selected { font-weight: 700;
-  outline: 3px solid var(--jp-ui-font-color1); background: var(--jp-brand-color1) !important;
+  outline: 3px solid var(--jp-ui-font-color1); background: #0b5394 !important;
   color: #ffffff !important; }
 .softmax-explorer-tab .explorer-figure { width: 100%; height: auto; max-height: calc(100vh - 330px);
   min-height: 200px; object-fit: contain; object-position: left top; }
