@@ -305,16 +305,44 @@ def request_query():
     """The query string of the page request this kernel serves ('' outside Voila).
 
     With preheated kernels Voila starts the kernel and runs the notebook before anyone asks for
-    the page; :func:`voila.utils.wait_for_request` blocks until a request arrives and then puts
-    its details (``QUERY_STRING`` among them) in ``os.environ``. Without preheating the variable
-    is there from the start (and ``wait_for_request`` returns at once).
+    the page; ``voila.utils.wait_for_request()`` blocks until a request arrives and then puts its
+    details (``QUERY_STRING`` among them) in ``os.environ``. Without preheating the variable is
+    there from the start. This does what Voila 0.5.13's ``wait_for_request`` does (the same
+    environment variables, the same websocket, one JSON message) without importing
+    ``voila.utils``, which pulls jupyter_server and jupyterlab_server into the kernel (+53 MB per
+    student); it falls back to Voila's own function if ``websockets`` is missing.
     """
-    if "VOILA_PREHEAT" in os.environ or "VOILA_KERNEL_ID" in os.environ:
-        try:
-            from voila.utils import wait_for_request
-        except ImportError:  # not served by Voila
-            return os.environ.get("QUERY_STRING", "")
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return os.environ.get("QUERY_STRING", "")
+    try:
+        import asyncio
+        import threading
+
+        import websockets
+    except ImportError:  # pragma: no cover - websockets is a dependency of Voila
+        from voila.utils import wait_for_request
+
         wait_for_request()
+        return os.environ.get("QUERY_STRING", "")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    url = (f"{os.environ.get('VOILA_WS_PROTOCOL', 'ws')}://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:"
+           f"{os.environ.get('VOILA_APP_PORT', '8866')}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID')}")
+    received = []
+
+    async def receive():
+        try:
+            async with websockets.connect(url, open_timeout=5) as websocket:
+                received.append(await websocket.recv())
+        except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+            pass
+
+    # Its own event loop in a thread: the kernel's loop is busy running this cell.
+    thread = threading.Thread(target=lambda: asyncio.new_event_loop().run_until_complete(receive()))
+    thread.start()
+    thread.join()
+    if received:
+        for key, value in json.loads(received[0]).items():
+            os.environ[key] = value
     return os.environ.get("QUERY_STRING", "")
 
 
