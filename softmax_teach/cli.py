@@ -21,7 +21,18 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 THEMES = ("light", "dark")
 THEME_VARIABLE = "SOFTMAX_TEACH_THEME"  # read by softmax_teach.dashboard.views.default_theme
-DASHBOARD_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
+
+
+def _dashboard_notebook():
+    """``notebooks/dashboard.ipynb`` of a checkout, else the copy a wheel installs under ``share/``."""
+    checkout = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
+    if checkout.is_file():
+        return checkout
+    # pyproject.toml's [tool.setuptools.data-files] puts it there when the package is installed.
+    return Path(sys.prefix) / "share" / "softmax-teach" / "dashboard.ipynb"
+
+
+DASHBOARD_NOTEBOOK = _dashboard_notebook()
 # A Jupyter data directory holding the dashboard's Voila template (voila/templates/<name>);
 # dashboard_environment puts it on JUPYTER_PATH so that Voila finds the template.
 DASHBOARD_JUPYTER_PATH = Path(__file__).resolve().parent / "dashboard" / "jupyter"
@@ -78,7 +89,7 @@ def voila_command(
     class_size : int, optional
         Preheat this many kernels (one per student arriving at once); default 1.
     max_kernels : int, optional
-        The most kernels alive at once, the preheated ones included (about 110 MB each); a visitor
+        The most kernels alive at once, the preheated ones included (about 150 MB each); a visitor
         beyond it gets "the class is full, retry in a minute". Default: :func:`class_cap` of
         ``class_size``, or 20 without one.
     cull_after : float
@@ -266,7 +277,7 @@ def _parser():
         "--class-size",
         type=_positive_int,
         metavar="N",
-        help="preheat N kernels for N students arriving at once (about 110 MB each) "
+        help="preheat N kernels for N students arriving at once (about 150 MB each) "
         "and cap the kernels a little above N",
     )
     dashboard.add_argument(
@@ -326,14 +337,14 @@ def main(argv=None):
             print(f"(the token goes in the environment variable {TOKEN_VARIABLE}, not on the command line)")
         return 0
     if not Path(args.notebook).is_file():
-        parser.error(f"notebook not found: {args.notebook} (run from a checkout of softmax-teach)")
+        parser.error(f"notebook not found: {args.notebook} (reinstall softmax-teach, or run from a checkout)")
     cap = next(part.split("=", 1)[1] for part in command if part.startswith("--ClassroomVoila.max_kernels="))
     if is_loopback(args.host):
         print(f"Softmax Explorer: {student_url(args.host, args.port, token)}  (Ctrl-C to stop)", flush=True)
     else:
         print(
             f"Softmax Explorer for the class, type this address:\n\n    {student_url(args.host, args.port, token)}\n\n"
-            f"At most {cap} kernels at once (about 110 MB each). Ctrl-C to stop.",
+            f"At most {cap} kernels at once (about 150 MB each). Ctrl-C to stop.",
             flush=True,
         )
         if token is None:
