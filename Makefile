@@ -20,7 +20,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # contributor's CPU (scripts/cpu-lane; on a machine that is not x86-64 it runs natively).
 CANONICAL_LANE := avx2
 
-.PHONY: test test-lanes dashboard lab notebooks bench clean
+.PHONY: test test-lanes lint dashboard lab notebooks bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(INSTALLED)
 test-lanes: $(INSTALLED)
 	scripts/cpu-lane avx2 $(BIN)/python -m pytest notebooks $(NBVAL) -p no:cacheprovider
 	scripts/cpu-lane baseline $(BIN)/python -m pytest notebooks $(NBVAL) -p no:cacheprovider
+
+# ruff's rules and format ([tool.ruff] in pyproject.toml) on every Python file; .ci/run calls it.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 dashboard: $(INSTALLED)
 	$(BIN)/softmax-teach dashboard --host $(HOST) --port $(PORT) --theme $(THEME) \
