@@ -396,7 +396,8 @@ def test_cross_entropy_minimum_loss_is_the_target_entropy():
 # --------------------------------------------------------------------------- tab 4: attention
 
 
-@pytest.mark.parametrize("d, scaled, causal", [(16, True, False), (16, False, False), (4, True, True), (256, False, True)])
+@pytest.mark.parametrize("d, scaled, causal",
+                         [(16, True, False), (16, False, False), (4, True, True), (256, False, True)])
 def test_attention_weights_match_torch_scaled_dot_product_attention(d, scaled, causal):
     tab = AttentionTab()
     tab.d_slider.value = d

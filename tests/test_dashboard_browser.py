@@ -323,7 +323,8 @@ def test_bad_typed_temperatures_get_a_message(page):
 
 
 # --------------------------------------------------------------------------- bug: seeds
-@pytest.mark.parametrize("tab, root, box", [(1, ".sampling-tab", ".seed-box"), (3, ".attention-tab", ".attention-seed")])
+@pytest.mark.parametrize("tab, root, box",
+                         [(1, ".sampling-tab", ".seed-box"), (3, ".attention-tab", ".attention-seed")])
 def test_seed_boxes_refuse_what_is_not_a_whole_number(page, tab, root, box):
     open_tab(page, tab)
     before = figure_src(page, root, FIGURES[tab])
@@ -457,13 +458,17 @@ def ensure_axe():
 
 
 AXE_RUN = """async () => {
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200))}));
 }"""
 
 CONTRAST_JS = """(root) => {
-  function rgb(text) { const m = text.match(/[\\d.]+/g).map(Number); return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1}; }
+  function rgb(text) {
+    const m = text.match(/[\\d.]+/g).map(Number);
+    return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1};
+  }
   function background(el) {
     let layers = [];
     for (let e = el; e; e = e.parentElement) {
@@ -471,10 +476,12 @@ CONTRAST_JS = """(root) => {
       if (c.a > 0) { layers.push(c); if (c.a >= 1) break; }
     }
     let out = {r: 255, g: 255, b: 255};
-    for (const c of layers.reverse()) out = {r: c.r * c.a + out.r * (1 - c.a), g: c.g * c.a + out.g * (1 - c.a), b: c.b * c.a + out.b * (1 - c.a)};
+    for (const c of layers.reverse()) out = blend(c, out);
     return out;
   }
-  function blend(c, under) { return {r: c.r * c.a + under.r * (1 - c.a), g: c.g * c.a + under.g * (1 - c.a), b: c.b * c.a + under.b * (1 - c.a)}; }
+  function blend(c, under) {
+    return {r: c.r * c.a + under.r * (1 - c.a), g: c.g * c.a + under.g * (1 - c.a), b: c.b * c.a + under.b * (1 - c.a)};
+  }
   function lum(c) { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
     return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); }
   function ratio(a, b) { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); }

@@ -63,7 +63,7 @@ def lab():
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError(f"jupyter lab did not start:\n{log.read()[-3000:]}")
+                    raise RuntimeError(f"jupyter lab did not start:\n{log.read()[-3000:]}") from None
                 time.sleep(0.5)
         yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={token}"
     finally:
@@ -92,9 +92,8 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
             box = page.locator(f"{TAB} .logits-text input")
             box.wait_for(state="attached", timeout=600_000)
-            page.wait_for_function(f"() => document.querySelector('{TAB} .probabilities-readout')"
-                                   " && document.querySelector('{TAB} .probabilities-readout').innerText.includes('p = [')"
-                                   .replace("{TAB}", TAB), timeout=300_000)
+            page.wait_for_function("(s) => document.querySelector(s) && document.querySelector(s).innerText"
+                                   ".includes('p = [')", arg=f"{TAB} .probabilities-readout", timeout=300_000)
             box.scroll_into_view_if_needed()
             page.locator(f"{TAB} .stable-toggle input").uncheck()
 

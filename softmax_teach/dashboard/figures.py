@@ -17,13 +17,10 @@ import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from softmax_teach.palette import OKABE_ITO
 
-# Okabe & Ito's colour-blind-safe palette (https://jfly.uni-koeln.de/color/): blue, vermillion,
-# bluish green, orange, sky blue. The arg-max and the true class are also hatched and named, so
-# nothing depends on telling two colours apart.
-OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "orange": "#E69F00",
-             "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442"}
-
+# Okabe & Ito's colour-blind-safe palette, from the kit's one palette (softmax_teach.palette). The
+# arg-max and the true class are also hatched and named, so nothing depends on telling colours apart.
 THEMES = {
     "light": {
         "background": "#ffffff",
@@ -202,7 +199,8 @@ class ProbabilityBarsFigure(PngFigure):
             text.set_text(f"{value:.3f}" if np.isfinite(value) else "nan")
             text.set_y(value + 0.01 if np.isfinite(value) else 0.02)
         self.ax.set_xlim(-0.6, n - 0.4)
-        shown = [f"{label}\narg-max" if i == top and not hidden else str(label) for i, label in enumerate(list(labels)[:n])]
+        shown = [f"{label}\narg-max" if i == top and not hidden else str(label)
+                 for i, label in enumerate(list(labels)[:n])]
         self.ax.set_xticks(np.arange(n), shown)
         self.layout_key = (n, tuple(shown))
         self.title.set_text(title)

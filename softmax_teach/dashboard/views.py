@@ -137,7 +137,9 @@ _PAGE_SCRIPT = r"""
     });
     document.querySelectorAll('.softmax-explorer-tab .widget-text').forEach(function (box) {
       var input = box.querySelector('input'), label = box.querySelector('.widget-label');
-      if (input && label && !input.getAttribute('aria-label')) input.setAttribute('aria-label', label.textContent.trim());
+      if (input && label && !input.getAttribute('aria-label')) {
+        input.setAttribute('aria-label', label.textContent.trim());
+      }
     });
   }
   function schedule() { if (!pending) { pending = true; requestAnimationFrame(fix); } }
@@ -910,8 +912,8 @@ class SamplingTab(_TabView):
                                                                min_p=v or None)),
             "draws": SliderBinding(self.draws_slider, lambda: state.n_draws, lambda v: state.set_n_draws(int(v))),
         }
-        for (name, binding), css_class in zip(self.bindings.items(),
-                                              ["top-k-slider", "top-p-slider", "min-p-slider", "draws-slider"]):
+        for binding, css_class in zip(self.bindings.values(),
+                                      ["top-k-slider", "top-p-slider", "min-p-slider", "draws-slider"]):
             binding.slider.add_class(css_class)
             binding.slider.observe(guard(lambda change, b=binding: b.moved(change["new"]) and self.refresh()),
                                    names="value")
