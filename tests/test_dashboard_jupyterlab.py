@@ -86,12 +86,21 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
             page.set_default_timeout(180_000)
             page.goto(lab)
             page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=240_000)
-            page.wait_for_function("() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-                                   " return !s || s.getAttribute('data-status') !== 'unknown'; }")
-            page.wait_for_timeout(1000)  # the kernel connection
+            # The notebook's kernel is up and idle before anything runs (run-all on a kernel still
+            # starting runs nothing).
+            page.wait_for_function("""() => { const w = window.jupyterapp.shell.currentWidget;
+                const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                return k && k.status === 'idle'; }""", timeout=240_000)
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
             box = page.locator(f"{TAB} .logits-text input")
-            box.wait_for(state="attached", timeout=600_000)
+            try:
+                box.wait_for(state="attached", timeout=600_000)
+            except Exception:
+                (ROOT / "test-artifacts").mkdir(exist_ok=True)
+                page.screenshot(path=str(ROOT / "test-artifacts" / "jupyterlab-notebook01-timeout.png"))
+                errors = page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output[data-mime-type"
+                                       "=\"application/vnd.jupyter.stderr\"]')).map(e => e.innerText.slice(0, 500))")
+                raise AssertionError(f"notebook 01's Temperature tab never appeared; error outputs: {errors}") from None
             page.wait_for_function("(s) => document.querySelector(s) && document.querySelector(s).innerText"
                                    ".includes('p = [')", arg=f"{TAB} .probabilities-readout", timeout=300_000)
             box.scroll_into_view_if_needed()
