@@ -98,8 +98,9 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
             except Exception:
                 (ROOT / "test-artifacts").mkdir(exist_ok=True)
                 page.screenshot(path=str(ROOT / "test-artifacts" / "jupyterlab-notebook01-timeout.png"))
-                errors = page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output[data-mime-type"
-                                       "=\"application/vnd.jupyter.stderr\"]')).map(e => e.innerText.slice(0, 500))")
+                errors = page.evaluate("() => Array.from(document.querySelectorAll("
+                                       "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]'))"
+                                       ".map(e => e.innerText.slice(0, 500))")
                 raise AssertionError(f"notebook 01's Temperature tab never appeared; error outputs: {errors}") from None
             page.wait_for_function("(s) => document.querySelector(s) && document.querySelector(s).innerText"
                                    ".includes('p = [')", arg=f"{TAB} .probabilities-readout", timeout=300_000)
