@@ -29,8 +29,14 @@ import numpy as np
 
 from softmax_teach import numerics
 from softmax_teach.dashboard import TemperatureTab
-from softmax_teach.dashboard.server import (CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS, FIRST_PICTURE_JS,
-                                            WATCH_FIGURE_JS, VoilaServer)
+from softmax_teach.dashboard.server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FIRST_FIGURE_JS,
+    FIRST_PICTURE_JS,
+    WATCH_FIGURE_JS,
+    VoilaServer,
+)
 
 SLIDER_CHANGES = 50
 
@@ -77,8 +83,14 @@ def browser_measurements(page_loads=3):
                 delays.append(page.evaluate(f"window.__figureChanges[{seen}]") - start)
             readout = page.locator(".temperature-tab .temperature-slider .widget-readout").inner_text()
             memory = kernel.memory_full_info()
-            return {"pictures": pictures, "figures": figures, "delays": delays, "final_temperature": readout,
-                    "kernel_rss_mb": memory.rss / 2**20, "kernel_uss_mb": getattr(memory, "uss", 0) / 2**20}
+            return {
+                "pictures": pictures,
+                "figures": figures,
+                "delays": delays,
+                "final_temperature": readout,
+                "kernel_rss_mb": memory.rss / 2**20,
+                "kernel_uss_mb": getattr(memory, "uss", 0) / 2**20,
+            }
         finally:
             browser.close()
 
@@ -115,26 +127,38 @@ def in_process_redraws(repeats=30):
 
 def main():
     load = os.getloadavg()
-    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores "
-          "(other jobs on these cores inflate every timing below)")
+    print(
+        f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores "
+        "(other jobs on these cores inflate every timing below)"
+    )
     in_place, naive = in_process_redraws()
-    print(f"in-process redraw (kernel side): in place {in_place * 1e3:.1f} ms, naive pyplot rebuild "
-          f"{naive * 1e3:.1f} ms, ratio {naive / in_place:.1f}x")
+    print(
+        f"in-process redraw (kernel side): in place {in_place * 1e3:.1f} ms, naive pyplot rebuild "
+        f"{naive * 1e3:.1f} ms, ratio {naive / in_place:.1f}x"
+    )
     if not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} not found: browser measurements skipped")
         return 1
     result = browser_measurements()
     delays = result["delays"]
     pictures, figures = result["pictures"], result["figures"]
-    print(f"first figure painted (preview):  {statistics.median(pictures):7.0f} ms   (target < 1000 ms, preheated "
-          f"kernel; median of {len(pictures)} loads: {', '.join(f'{t:.0f}' for t in pictures)})")
-    print(f"first interactive figure:        {statistics.median(figures):7.0f} ms   (widgets synced; "
-          f"{', '.join(f'{t:.0f}' for t in figures)}; bare ipywidgets page without preheating ~3900 ms)")
+    print(
+        f"first figure painted (preview):  {statistics.median(pictures):7.0f} ms   (target < 1000 ms, preheated "
+        f"kernel; median of {len(pictures)} loads: {', '.join(f'{t:.0f}' for t in pictures)})"
+    )
+    print(
+        f"first interactive figure:        {statistics.median(figures):7.0f} ms   (widgets synced; "
+        f"{', '.join(f'{t:.0f}' for t in figures)}; bare ipywidgets page without preheating ~3900 ms)"
+    )
     print(f"slider -> figure, median:        {statistics.median(delays):7.1f} ms   (target < 100 ms; naive ~220 ms)")
-    print(f"slider -> figure, 95th pct:      {percentile(delays, 95):7.1f} ms   (over {len(delays)} changes, "
-          f"T ended at {result['final_temperature']})")
-    print(f"kernel memory (RSS):             {result['kernel_rss_mb']:7.1f} MB   (target < 200 MB; "
-          f"USS {result['kernel_uss_mb']:.1f} MB)")
+    print(
+        f"slider -> figure, 95th pct:      {percentile(delays, 95):7.1f} ms   (over {len(delays)} changes, "
+        f"T ended at {result['final_temperature']})"
+    )
+    print(
+        f"kernel memory (RSS):             {result['kernel_rss_mb']:7.1f} MB   (target < 200 MB; "
+        f"USS {result['kernel_uss_mb']:.1f} MB)"
+    )
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

@@ -52,8 +52,13 @@ def visible_heights(bars, n):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("2, 1, 0.1", (2.0, 1.0, 0.1)), ("[2 1 0.1]", (2.0, 1.0, 0.1)), (" 3;-1 ; 1e2 ", (3.0, -1.0, 100.0)),
-     ("(0, 0)", (0.0, 0.0)), ("1,2,3,4,5,6,7,8", tuple(float(i) for i in range(1, 9)))],
+    [
+        ("2, 1, 0.1", (2.0, 1.0, 0.1)),
+        ("[2 1 0.1]", (2.0, 1.0, 0.1)),
+        (" 3;-1 ; 1e2 ", (3.0, -1.0, 100.0)),
+        ("(0, 0)", (0.0, 0.0)),
+        ("1,2,3,4,5,6,7,8", tuple(float(i) for i in range(1, 9))),
+    ],
 )
 def test_parse_logits_reads_pasted_lists(text, expected):
     assert parse_logits(text) == expected
@@ -61,9 +66,17 @@ def test_parse_logits_reads_pasted_lists(text, expected):
 
 @pytest.mark.parametrize(
     "text, fragment",
-    [("", "at least 2"), ("   ", "at least 2"), ("abc", "'abc' is not a number"), ("2, x, 1", "'x' is not a number"),
-     ("1, nan", "not a finite"), ("inf, 1", "not a finite"), ("1e400, 1", "not a finite"),
-     ("5", "at least 2 numbers, got 1"), ("1,2,3,4,5,6,7,8,9", "At most 8 classes, got 9")],
+    [
+        ("", "at least 2"),
+        ("   ", "at least 2"),
+        ("abc", "'abc' is not a number"),
+        ("2, x, 1", "'x' is not a number"),
+        ("1, nan", "not a finite"),
+        ("inf, 1", "not a finite"),
+        ("1e400, 1", "not a finite"),
+        ("5", "at least 2 numbers, got 1"),
+        ("1,2,3,4,5,6,7,8,9", "At most 8 classes, got 9"),
+    ],
 )
 def test_parse_logits_rejects_bad_text_with_a_short_message(text, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -191,8 +204,9 @@ def test_reset_and_randomise_buttons():
     assert randomised == pytest.approx(expected)
     assert tab.state.temperature == pytest.approx(4.0)
     assert tab.editor.text.value == format_logits(randomised)
-    np.testing.assert_allclose(visible_heights(tab.figure_view.figure.bars, 3),
-                               scipy.special.softmax(np.array(randomised) / 4.0))
+    np.testing.assert_allclose(
+        visible_heights(tab.figure_view.figure.bars, 3), scipy.special.softmax(np.array(randomised) / 4.0)
+    )
     tab.reset_button.click()
     assert tab.state.logits == (2.0, 1.0, 0.1) and tab.state.temperature == 1.0
     assert tab.temperature_slider.value == pytest.approx(1.0)
@@ -256,8 +270,9 @@ def test_an_unexpected_error_in_a_callback_becomes_a_visible_message(monkeypatch
     monkeypatch.undo()
     tab.temperature_slider.value = 3.0  # the next change that works clears the message
     assert tab.status.value == ""
-    np.testing.assert_allclose(visible_heights(tab.figure_view.figure.bars, 3),
-                               scipy.special.softmax(np.array([2.0, 1.0, 0.1]) / 3.0))
+    np.testing.assert_allclose(
+        visible_heights(tab.figure_view.figure.bars, 3), scipy.special.softmax(np.array([2.0, 1.0, 0.1]) / 3.0)
+    )
 
 
 @pytest.mark.parametrize("make_tab", [TemperatureTab, SamplingTab, CrossEntropyTab])
@@ -382,8 +397,13 @@ def test_cross_entropy_true_class_follows_the_number_of_classes():
     tab.editor.text.value = "0, 0, 0, 5"
     assert picker.shown == [0, 1, 2, 3]
     picker.buttons[3].click()
-    assert tab.state.loss == pytest.approx(float(torch.nn.functional.cross_entropy(
-        torch.tensor([[0.0, 0.0, 0.0, 5.0]], dtype=torch.float64), torch.tensor([3]))))
+    assert tab.state.loss == pytest.approx(
+        float(
+            torch.nn.functional.cross_entropy(
+                torch.tensor([[0.0, 0.0, 0.0, 5.0]], dtype=torch.float64), torch.tensor([3])
+            )
+        )
+    )
 
 
 def test_cross_entropy_minimum_loss_is_the_target_entropy():
@@ -396,8 +416,9 @@ def test_cross_entropy_minimum_loss_is_the_target_entropy():
 # --------------------------------------------------------------------------- tab 4: attention
 
 
-@pytest.mark.parametrize("d, scaled, causal",
-                         [(16, True, False), (16, False, False), (4, True, True), (256, False, True)])
+@pytest.mark.parametrize(
+    "d, scaled, causal", [(16, True, False), (16, False, False), (4, True, True), (256, False, True)]
+)
 def test_attention_weights_match_torch_scaled_dot_product_attention(d, scaled, causal):
     tab = AttentionTab()
     tab.d_slider.value = d
@@ -407,12 +428,17 @@ def test_attention_weights_match_torch_scaled_dot_product_attention(d, scaled, c
     n = queries.shape[0]
     # With the identity as values, attention's output is its weight matrix.
     weights = torch.nn.functional.scaled_dot_product_attention(
-        queries[None], keys[None], torch.eye(n, dtype=torch.float64)[None], is_causal=causal,
-        scale=1 / math.sqrt(d) if scaled else 1.0)[0]
+        queries[None],
+        keys[None],
+        torch.eye(n, dtype=torch.float64)[None],
+        is_causal=causal,
+        scale=1 / math.sqrt(d) if scaled else 1.0,
+    )[0]
     np.testing.assert_allclose(tab.state.weights, weights.numpy(), rtol=1e-10, atol=1e-12)
     shown = tab.figure_view.figure.image.get_array()
-    np.testing.assert_allclose(np.ma.filled(shown, np.nan)[tab.state.mask], weights.numpy()[tab.state.mask],
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        np.ma.filled(shown, np.nan)[tab.state.mask], weights.numpy()[tab.state.mask], rtol=1e-10, atol=1e-12
+    )
     if causal:
         assert np.all(tab.state.weights[~tab.state.mask] == 0)
 
@@ -448,8 +474,12 @@ def test_build_app_has_the_four_tabs_and_builds_them_when_selected():
     app.selected_index = 3
     assert app.explorer_tabs.built == [True, False, False, True]
     assert app.children[3].children == (app.explorer_tabs._tabs[3].widget,)
-    assert [type(tab).__name__ for tab in app.explorer_tabs] == ["TemperatureTab", "SamplingTab", "CrossEntropyTab",
-                                                                  "AttentionTab"]
+    assert [type(tab).__name__ for tab in app.explorer_tabs] == [
+        "TemperatureTab",
+        "SamplingTab",
+        "CrossEntropyTab",
+        "AttentionTab",
+    ]
     assert [child.children for child in app.children] == [(tab.widget,) for tab in app.explorer_tabs]
     assert all(bytes(tab.image.value).startswith(b"\x89PNG") for tab in app.explorer_tabs)
     assert build_app(lazy=False).explorer_tabs.built == [True] * 4
@@ -464,8 +494,10 @@ def test_dark_theme_changes_the_figure_background():
 
 
 def test_the_dashboard_imports_neither_torch_nor_sympy():
-    code = ("import sys; from softmax_teach.dashboard import build_app; build_app(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sympy')))")
+    code = (
+        "import sys; from softmax_teach.dashboard import build_app; build_app(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sympy')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -473,8 +505,15 @@ def test_the_dashboard_imports_neither_torch_nor_sympy():
 def test_voila_command_serves_on_loopback_with_sources_stripped_and_a_preheated_kernel():
     command = voila_command("notebooks/dashboard.ipynb", port=9999, theme="dark")
     assert command[1] == "-m" and "voila" in command[2] and command[3] == "notebooks/dashboard.ipynb"
-    for flag in ["--port=9999", "--Voila.ip=127.0.0.1", "--strip_sources=True", "--theme=dark",
-                 "--preheat_kernel=True", "--pool_size=1", "--no-browser"]:
+    for flag in [
+        "--port=9999",
+        "--Voila.ip=127.0.0.1",
+        "--strip_sources=True",
+        "--theme=dark",
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        "--no-browser",
+    ]:
         assert flag in command
     assert "--preheat_kernel=True" not in voila_command(preheat=False)
     assert f"--template={DASHBOARD_TEMPLATE}" in command
@@ -569,8 +608,10 @@ def test_an_off_grid_pasted_logit_is_kept_exactly():
     assert tab.state.logits == (2.0, 1.0, 0.2)
 
 
-@pytest.mark.parametrize("logits, limit", [((2, 1, 0.1), 10), ((800, 1, 0.1), 1000), ((1000, 2000, 3000), 5000),
-                                           ((12, 0), 20), ((-1e4, 0), 1e4)])
+@pytest.mark.parametrize(
+    "logits, limit",
+    [((2, 1, 0.1), 10), ((800, 1, 0.1), 1000), ((1000, 2000, 3000), 5000), ((12, 0), 20), ((-1e4, 0), 1e4)],
+)
 def test_slider_limit_is_the_next_round_number(logits, limit):
     assert slider_limit(logits) == limit
 
@@ -655,17 +696,20 @@ def test_a_link_shows_exactly_its_state_and_round_trips():
     assert "?tab=cross-entropy&amp;logits=2,1,0.1" in app.link_bar.link.value
 
 
-@pytest.mark.parametrize("query, key, fragment", [
-    ("tab=sampling&logits=2,abc", "logits", "'abc' is not a number"),
-    ("tab=sampling&T=0", "T", "out of range"),
-    ("tab=sampling&seed=3.7", "seed", "got '3.7'"),
-    ("tab=sampling&top_p=2", "top_p", "from 0.01 to 1"),
-    ("tab=sampling&top_k=1.5", "top_k", "whole number"),
-    ("tab=cross-entropy&true=7", "true", "from 0 to 2"),
-    ("tab=attention&d=3", "d", "one of"),
-    ("tab=temperature&stable=maybe", "stable", "1 (on) or 0 (off)"),
-    ("tab=nope", "tab", "one of temperature"),
-])
+@pytest.mark.parametrize(
+    "query, key, fragment",
+    [
+        ("tab=sampling&logits=2,abc", "logits", "'abc' is not a number"),
+        ("tab=sampling&T=0", "T", "out of range"),
+        ("tab=sampling&seed=3.7", "seed", "got '3.7'"),
+        ("tab=sampling&top_p=2", "top_p", "from 0.01 to 1"),
+        ("tab=sampling&top_k=1.5", "top_k", "whole number"),
+        ("tab=cross-entropy&true=7", "true", "from 0 to 2"),
+        ("tab=attention&d=3", "d", "one of"),
+        ("tab=temperature&stable=maybe", "stable", "1 (on) or 0 (off)"),
+        ("tab=nope", "tab", "one of temperature"),
+    ],
+)
 def test_bad_link_values_get_the_messages_of_bad_typed_values(query, key, fragment):
     app = build_app()
     errors = apply_query(app, query)
@@ -678,10 +722,12 @@ def test_bad_link_values_get_the_messages_of_bad_typed_values(query, key, fragme
 
 
 def test_every_tab_round_trips_its_settings_through_a_link():
-    for query in ["tab=temperature&logits=800,1,0.1&T=0.5&stable=0&predict=1",
-                  "tab=sampling&logits=1,2&T=2&top_k=1&min_p=0.2&draws=500&seed=4",
-                  "tab=cross-entropy&logits=1,2,3,4&true=3&smoothing=0.1",
-                  "tab=attention&d=64&scaled=0&causal=1&seed=9"]:
+    for query in [
+        "tab=temperature&logits=800,1,0.1&T=0.5&stable=0&predict=1",
+        "tab=sampling&logits=1,2&T=2&top_k=1&min_p=0.2&draws=500&seed=4",
+        "tab=cross-entropy&logits=1,2,3,4&true=3&smoothing=0.1",
+        "tab=attention&d=64&scaled=0&causal=1&seed=9",
+    ]:
         app = build_app(query=query)
         assert app.link_bar.query == query
         assert format_query(parse_query(query).items()) == query

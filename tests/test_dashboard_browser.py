@@ -39,8 +39,7 @@ FIGURES = ["probability-plot", "sampling-plot", "cross-entropy-plot", "attention
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests (apt-get install chromium)",
-                    pytrace=False)
+        pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests (apt-get install chromium)", pytrace=False)
     pytest.skip(f"{CHROMIUM} is not installed, so the browser tests cannot run here", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -91,14 +90,21 @@ def figure_src(page, root=TAB1, css="probability-plot"):
 
 
 def wait_for_text(page, selector, text, timeout=90_000):
-    page.wait_for_function("([selector, text]) => { const e = document.querySelector(selector);"
-                           " return e !== null && e.innerText.includes(text); }", arg=[selector, text],
-                           timeout=timeout)
+    page.wait_for_function(
+        "([selector, text]) => { const e = document.querySelector(selector);"
+        " return e !== null && e.innerText.includes(text); }",
+        arg=[selector, text],
+        timeout=timeout,
+    )
 
 
 def wait_for_value(page, selector, value, timeout=90_000):
-    page.wait_for_function("([selector, value]) => { const e = document.querySelector(selector);"
-                           " return e !== null && e.value === value; }", arg=[selector, value], timeout=timeout)
+    page.wait_for_function(
+        "([selector, value]) => { const e = document.querySelector(selector);"
+        " return e !== null && e.value === value; }",
+        arg=[selector, value],
+        timeout=timeout,
+    )
 
 
 def stays(page, check, seconds=2.5, interval=0.1):
@@ -117,8 +123,7 @@ def stays(page, check, seconds=2.5, interval=0.1):
 
 
 def readouts(page, root, n):
-    return [page.locator(f"{root} .logit-slider-{i} .widget-readout").inner_text().replace("−", "-")
-            for i in range(n)]
+    return [page.locator(f"{root} .logit-slider-{i} .widget-readout").inner_text().replace("−", "-") for i in range(n)]
 
 
 def paste(page, root, text):
@@ -136,8 +141,11 @@ def type_into(page, selector, text):
 def open_tab(page, index):
     page.locator(".softmax-explorer .lm-TabBar-tab").nth(index).click()
     page.locator(f"img.{FIGURES[index]}").wait_for(state="visible", timeout=120_000)
-    page.wait_for_function("(c) => { const i = document.querySelector('img.' + c);"
-                           " return i && i.complete && i.naturalWidth > 0; }", arg=FIGURES[index], timeout=120_000)
+    page.wait_for_function(
+        "(c) => { const i = document.querySelector('img.' + c); return i && i.complete && i.naturalWidth > 0; }",
+        arg=FIGURES[index],
+        timeout=120_000,
+    )
 
 
 def handle(page, selector):
@@ -165,8 +173,11 @@ def test_the_first_figure_is_painted_before_any_widget_javascript_runs(server, b
         page.goto(server.url, wait_until="load")
         preview = page.locator("img.probability-plot-preview")
         preview.wait_for(state="visible", timeout=120_000)
-        page.wait_for_function("() => { const i = document.querySelector('img.probability-plot-preview');"
-                               " return i.complete && i.naturalWidth > 0; }", timeout=60_000)
+        page.wait_for_function(
+            "() => { const i = document.querySelector('img.probability-plot-preview');"
+            " return i.complete && i.naturalWidth > 0; }",
+            timeout=60_000,
+        )
         box = preview.bounding_box()
         assert box["width"] > 400 and box["height"] > 200 and box["y"] + box["height"] < 900  # in view
         assert page.locator(".softmax-explorer").count() == 0  # the widgets are not live
@@ -190,8 +201,11 @@ def test_temperature_slider_updates_box_readout_and_figure(page):
     press(page, f"{TAB1} .temperature-slider", "ArrowRight", 5)
     # Five steps of 0.01 on the log10 scale: T = 10 ** 0.05 = 1.12 (3 significant digits).
     wait_for_text(page, f"{TAB1} .probabilities-readout", probabilities_text([2.0, 1.0, 0.1], 1.12))
-    page.wait_for_function("(before) => document.querySelector('.temperature-tab img.probability-plot').src !== before",
-                           arg=before, timeout=60_000)
+    page.wait_for_function(
+        "(before) => document.querySelector('.temperature-tab img.probability-plot').src !== before",
+        arg=before,
+        timeout=60_000,
+    )
     assert page.locator(f"{TAB1} .temperature-text input").input_value() == "1.12"
     assert page.js_errors == []
 
@@ -205,9 +219,12 @@ def test_pasted_800_with_stable_off_stays_800_and_overflows_then_1000_2000_3000(
     box = page.locator(f"{TAB1} .logits-text input")
 
     def first():
-        shown = (box.input_value(), readouts(page, TAB1, 3),
-                 page.locator(f"{TAB1} .probabilities-readout").inner_text(),
-                 "overflow → nan" in page.locator(f"{TAB1} .stats-readout").inner_text())
+        shown = (
+            box.input_value(),
+            readouts(page, TAB1, 3),
+            page.locator(f"{TAB1} .probabilities-readout").inner_text(),
+            "overflow → nan" in page.locator(f"{TAB1} .stats-readout").inner_text(),
+        )
         return True if shown == ("800, 1, 0.1", ["800.00", "1.00", "0.10"], "p = [nan, 0.000, 0.000]", True) else shown
 
     assert stays(page, first) is None
@@ -215,8 +232,11 @@ def test_pasted_800_with_stable_off_stays_800_and_overflows_then_1000_2000_3000(
     wait_for_text(page, f"{TAB1} .logit-slider-2 .widget-readout", "3000.00")
 
     def second():
-        shown = (box.input_value(), readouts(page, TAB1, 3),
-                 "overflow → nan" in page.locator(f"{TAB1} .stats-readout").inner_text())
+        shown = (
+            box.input_value(),
+            readouts(page, TAB1, 3),
+            "overflow → nan" in page.locator(f"{TAB1} .stats-readout").inner_text(),
+        )
         return True if shown == ("1000, 2000, 3000", ["1000.00", "2000.00", "3000.00"], True) else shown
 
     assert stays(page, second) is None
@@ -243,12 +263,16 @@ def test_huge_logits_get_a_message_and_every_slider_keeps_working(page):
 def test_slider_ranges_follow_the_state_both_ways(page):
     limit = f"{TAB1} .logit-slider-1 .noUi-handle"
     paste(page, TAB1, "1000, 2000, 3000")
-    page.wait_for_function("(s) => document.querySelector(s).getAttribute('aria-valuemax') === '5000.0'"
-                           " || document.querySelector(s).getAttribute('aria-valuemax') === '5000'", arg=limit)
+    page.wait_for_function(
+        "(s) => document.querySelector(s).getAttribute('aria-valuemax') === '5000.0'"
+        " || document.querySelector(s).getAttribute('aria-valuemax') === '5000'",
+        arg=limit,
+    )
     page.locator(f"{TAB1} .reset-button").click()
     wait_for_value(page, f"{TAB1} .logits-text input", "2, 1, 0.1")
-    page.wait_for_function("(s) => parseFloat(document.querySelector(s).getAttribute('aria-valuemax')) === 10",
-                           arg=limit)
+    page.wait_for_function(
+        "(s) => parseFloat(document.querySelector(s).getAttribute('aria-valuemax')) === 10", arg=limit
+    )
     # Dragging logit 1 by 10 px on the ±10 range moves it by well under 1 (it jumped to 161.1).
     box = page.locator(limit).bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -260,11 +284,13 @@ def test_slider_ranges_follow_the_state_both_ways(page):
     moved = float(page.locator(f"{TAB1} .logits-text input").input_value().split(",")[1])
     assert 1.0 < moved < 2.0, moved
     paste(page, TAB1, "1000, 2000, 3000")
-    page.wait_for_function("(s) => parseFloat(document.querySelector(s).getAttribute('aria-valuemax')) === 5000",
-                           arg=limit)
+    page.wait_for_function(
+        "(s) => parseFloat(document.querySelector(s).getAttribute('aria-valuemax')) === 5000", arg=limit
+    )
     page.locator(f"{TAB1} .randomise-button").click()
-    page.wait_for_function("(s) => parseFloat(document.querySelector(s).getAttribute('aria-valuemax')) === 10",
-                           arg=limit)
+    page.wait_for_function(
+        "(s) => parseFloat(document.querySelector(s).getAttribute('aria-valuemax')) === 10", arg=limit
+    )
     values = [float(v) for v in page.locator(f"{TAB1} .logits-text input").input_value().split(",")]
     assert all(abs(v) < 10 for v in values), values
     assert page.js_errors == []
@@ -298,8 +324,10 @@ def test_typed_round_temperatures_are_exact(page, typed):
     wait_for_text(page, f"{TAB1} .probabilities-readout", probabilities_text([2, 1, 0.1], temperature))
 
     def exact():
-        shown = (page.locator(f"{TAB1} .temperature-text input").input_value(),
-                 page.locator(f"{TAB1} .probabilities-readout").inner_text())
+        shown = (
+            page.locator(f"{TAB1} .temperature-text input").input_value(),
+            page.locator(f"{TAB1} .probabilities-readout").inner_text(),
+        )
         return True if shown == (typed, probabilities_text([2, 1, 0.1], temperature)) else shown
 
     assert stays(page, exact) is None
@@ -323,8 +351,9 @@ def test_bad_typed_temperatures_get_a_message(page):
 
 
 # --------------------------------------------------------------------------- bug: seeds
-@pytest.mark.parametrize("tab, root, box",
-                         [(1, ".sampling-tab", ".seed-box"), (3, ".attention-tab", ".attention-seed")])
+@pytest.mark.parametrize(
+    "tab, root, box", [(1, ".sampling-tab", ".seed-box"), (3, ".attention-tab", ".attention-seed")]
+)
 def test_seed_boxes_refuse_what_is_not_a_whole_number(page, tab, root, box):
     open_tab(page, tab)
     before = figure_src(page, root, FIGURES[tab])
@@ -334,8 +363,9 @@ def test_seed_boxes_refuse_what_is_not_a_whole_number(page, tab, root, box):
         assert figure_src(page, root, FIGURES[tab]) == before
     type_into(page, f"{root} {box}", "12")
     page.wait_for_function(f"() => document.querySelector('{root} {box}-message').innerText.trim() === ''")
-    page.wait_for_function("([s, before]) => document.querySelector(s).src !== before",
-                           arg=[f"{root} img.{FIGURES[tab]}", before])
+    page.wait_for_function(
+        "([s, before]) => document.querySelector(s).src !== before", arg=[f"{root} img.{FIGURES[tab]}", before]
+    )
     if tab == 1:
         wait_for_text(page, f"{root} .sampling-readout", "draws vs exact")
         assert "seed 12" in page.locator(f"{root} img.sampling-plot").get_attribute("alt") or True
@@ -381,11 +411,13 @@ def test_a_link_opens_exactly_that_state_and_a_reload_keeps_it(server, browser):
         kept = [expected.labels[i] for i in np.flatnonzero(expected.probabilities > 0)]
 
         def shown():
-            return (page.locator(".lm-TabBar-tab.lm-mod-current").inner_text().strip(),
-                    page.locator(f"{root} .temperature-text input").input_value(),
-                    page.locator(f"{root} .top-p-slider .widget-readout").inner_text(),
-                    page.locator(f"{root} .logits-text input").input_value(),
-                    page.locator(f"{root} .sampling-readout").inner_text().splitlines()[0])
+            return (
+                page.locator(".lm-TabBar-tab.lm-mod-current").inner_text().strip(),
+                page.locator(f"{root} .temperature-text input").input_value(),
+                page.locator(f"{root} .top-p-slider .widget-readout").inner_text(),
+                page.locator(f"{root} .logits-text input").input_value(),
+                page.locator(f"{root} .sampling-readout").inner_text().splitlines()[0],
+            )
 
         wanted = ("2 · Sampling", "0.7", "0.90", "3, 2.5, 2, 1", f"kept: {', '.join(kept)}")
         page.wait_for_function("() => document.querySelector('.sampling-tab .sampling-readout') !== null")
@@ -397,13 +429,18 @@ def test_a_link_opens_exactly_that_state_and_a_reload_keeps_it(server, browser):
         page.reload(wait_until="commit")
         page.locator(f"{root} img.sampling-plot").wait_for(state="visible", timeout=180_000)
         wanted = ("2 · Sampling", "1.5", "0.90", "3, 2.5, 2, 1")
-        page.wait_for_function("() => { const b = document.querySelector('.sampling-tab .temperature-text input');"
-                               " return b && b.value === '1.5'; }", timeout=180_000)
+        page.wait_for_function(
+            "() => { const b = document.querySelector('.sampling-tab .temperature-text input');"
+            " return b && b.value === '1.5'; }",
+            timeout=180_000,
+        )
         assert stays(page, lambda: True if shown()[:4] == wanted else shown()) is None
         # "copy link" shows the link of what is on the page.
         page.locator(".copy-link-button").click()
-        page.wait_for_function("() => { const a = document.querySelector('.explorer-link-text');"
-                               " return a && a.textContent.startsWith('http'); }")
+        page.wait_for_function(
+            "() => { const a = document.querySelector('.explorer-link-text');"
+            " return a && a.textContent.startsWith('http'); }"
+        )
         shown_link = page.locator(".explorer-link-text").inner_text()
         assert shown_link == page.url, (shown_link, page.url)
         screenshot(page, "dashboard-link-sampling")
@@ -439,8 +476,9 @@ def test_every_tab_opens_and_draws(page):
         open_tab(page, index)
     before = page.locator("img.attention-plot").get_attribute("src")
     page.locator(".causal-toggle input").check()
-    page.wait_for_function("(before) => document.querySelector('img.attention-plot').src !== before",
-                           arg=before, timeout=60_000)
+    page.wait_for_function(
+        "(before) => document.querySelector('img.attention-plot').src !== before", arg=before, timeout=60_000
+    )
     assert "masked" in page.locator("img.attention-plot").get_attribute("alt")
     text = page.locator(".attention-readout").inner_text()
     assert "scores = q·k ÷ √16, and √16 = 4" in text and "= ÷" not in text
@@ -515,8 +553,11 @@ def check_accessibility(page, theme):
     for index, (name, root) in enumerate(zip(TAB_NAMES, TAB_ROOTS)):
         if index:
             open_tab(page, index)
-        page.wait_for_function("(r) => { const i = document.querySelector(r + ' img.explorer-figure');"
-                               " return i && i.getAttribute('alt'); }", arg=root)  # the text alternative is in
+        page.wait_for_function(
+            "(r) => { const i = document.querySelector(r + ' img.explorer-figure');"
+            " return i && i.getAttribute('alt'); }",
+            arg=root,
+        )  # the text alternative is in
         violations = page.evaluate(AXE_RUN)
         serious = [v for v in violations if v["impact"] in ("serious", "critical")]
         contrast = page.evaluate(CONTRAST_JS, root)
@@ -528,9 +569,12 @@ def check_accessibility(page, theme):
         inactive = [r for current, r, _ in contrast["tabs"] if not current]
         assert min(inactive) >= 4.5, contrast["tabs"]
         # Every control can be reached with Tab (no negative tabindex, nothing disabled).
-        unreachable = page.evaluate("""(root) => Array.from(document.querySelector(root).querySelectorAll(
+        unreachable = page.evaluate(
+            """(root) => Array.from(document.querySelector(root).querySelectorAll(
             'button, input, .noUi-handle, select')).filter(e => e.offsetParent !== null &&
-            (e.tabIndex < 0 || e.disabled)).map(e => e.outerHTML.slice(0, 80))""", root)
+            (e.tabIndex < 0 || e.disabled)).map(e => e.outerHTML.slice(0, 80))""",
+            root,
+        )
         assert unreachable == []
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"axe-{theme}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
@@ -552,12 +596,17 @@ def check_layout(page, theme):
             if index < 3:
                 # Up to 8 classes: the tallest version of each tab.
                 paste(page, root, "2, 1, 0.1, -1, 0.5, 1.5, -2, 3")
-                page.wait_for_function("(r) => document.querySelector(r + ' .logit-slider-7').offsetParent !== null",
-                                       arg=root)
-                page.wait_for_function("(r) => document.querySelector(r + ' .logits-text input').value"
-                                       " === '2, 1, 0.1, -1, 0.5, 1.5, -2, 3'", arg=root)
+                page.wait_for_function(
+                    "(r) => document.querySelector(r + ' .logit-slider-7').offsetParent !== null", arg=root
+                )
+                page.wait_for_function(
+                    "(r) => document.querySelector(r + ' .logits-text input').value"
+                    " === '2, 1, 0.1, -1, 0.5, 1.5, -2, 3'",
+                    arg=root,
+                )
             page.wait_for_timeout(300)  # one frame of layout after the widgets changed
-            geometry = page.evaluate("""([root, figure]) => {
+            geometry = page.evaluate(
+                """([root, figure]) => {
               const scroller = document.scrollingElement;
               const img = document.querySelector(root + ' img.' + figure).getBoundingClientRect();
               const controls = Array.from(document.querySelector(root).querySelectorAll(
@@ -569,7 +618,9 @@ def check_layout(page, theme):
                 .map(e => e.textContent.trim());
               return {scroll: scroller.scrollHeight, view: window.innerHeight, figure_bottom: img.bottom,
                       figure_width: img.width, figure_height: img.height, controls_bottom: lowest, cut: cut};
-            }""", [root, FIGURES[index]])
+            }""",
+                [root, FIGURES[index]],
+            )
             results[f"{name}-{width}x{height}"] = geometry
             screenshot(page, f"dashboard-{theme}-{name}-{width}x{height}")
             assert geometry["cut"] == [], (name, width, geometry)
@@ -596,7 +647,7 @@ def test_dark_theme_darkens_page_and_figure_and_passes_the_same_checks(dark_serv
     page = open_page(browser, dark_server.url)
     try:
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        channels = [int(c) for c in background[background.index("(") + 1:background.index(")")].split(",")[:3]]
+        channels = [int(c) for c in background[background.index("(") + 1 : background.index(")")].split(",")[:3]]
         assert max(channels) < 80, background
         # The figure's own background: the PNG's top-left pixel, read through a canvas.
         pixel = page.evaluate("""() => {

@@ -93,12 +93,16 @@ def test_beyond_the_cap_the_class_is_full_page_and_no_new_kernel(quiet):
     assert "kernelId" not in page
 
 
-@pytest.mark.parametrize("headers", [
-    {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"},  # fetch(..., no-cors)
-    {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
-    {"Origin": "http://elsewhere.example"},
-    {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},  # a followed link
-], ids=["no-cors-fetch", "iframe", "foreign-origin", "link"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"},  # fetch(..., no-cors)
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
+        {"Origin": "http://elsewhere.example"},
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},  # a followed link
+    ],
+    ids=["no-cors-fetch", "iframe", "foreign-origin", "link"],
+)
 def test_a_cross_site_request_starts_no_kernel(quiet, headers):
     server = quiet
     before = kernels(server)

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.timeout(300)
 
 def test_idle_kernels_without_a_page_are_culled_and_connected_ones_kept():
     with running_voila(class_size=1, cull_after=4, startup_timeout=180) as server:
+
         async def scenario():
             gone = WidgetClient(server.url)
             await gone.fetch_page()  # never connects
@@ -29,8 +30,11 @@ def test_idle_kernels_without_a_page_are_culled_and_connected_ones_kept():
         loop = asyncio.new_event_loop()
         try:
             gone, kept = loop.run_until_complete(scenario())
-            wait_until(lambda: gone.kernel_id not in server.kernel_processes(), 60,
-                       message="the abandoned page's kernel culled")
+            wait_until(
+                lambda: gone.kernel_id not in server.kernel_processes(),
+                60,
+                message="the abandoned page's kernel culled",
+            )
             time.sleep(6)  # longer than the timeout: the connected page's kernel must still be there
             kernels = server.kernel_processes()
             assert kept.kernel_id in kernels

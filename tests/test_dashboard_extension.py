@@ -64,8 +64,11 @@ def test_the_widgets_come_alive_in_chromium(server, sync_api):
             before = page.locator(f"{tab} .probabilities-readout").inner_text()
             page.locator(f"{tab} .temperature-slider .noUi-handle").focus()
             page.keyboard.press("ArrowRight")
-            page.wait_for_function("(before) => document.querySelector('.temperature-tab .probabilities-readout')"
-                                   ".innerText !== before", arg=before, timeout=60_000)
+            page.wait_for_function(
+                "(before) => document.querySelector('.temperature-tab .probabilities-readout').innerText !== before",
+                arg=before,
+                timeout=60_000,
+            )
             assert page.locator(".explorer-failed").is_hidden()
             assert errors == []
             page.wait_for_function(FIRST_FIGURE_JS, timeout=30_000, polling="raf")
@@ -73,9 +76,11 @@ def test_the_widgets_come_alive_in_chromium(server, sync_api):
             browser.close()
 
 
-@pytest.mark.xfail(reason="intermittent: on the extension path the figure's first PNG (in the widget manager's bulk "
-                          "update_states reply) is sometimes not shown until the first change (see the test above)",
-                   strict=False)
+@pytest.mark.xfail(
+    reason="intermittent: on the extension path the figure's first PNG (in the widget manager's bulk "
+    "update_states reply) is sometimes not shown until the first change (see the test above)",
+    strict=False,
+)
 def test_the_first_figure_shows_before_any_change(server, sync_api):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -46,14 +46,33 @@ def lab():
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port, token = free_port(), secrets.token_hex(16)
     log = open(folder / "lab.log", "w+")
-    environment = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"),
-                       JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"))
+    environment = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"),
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
-         "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False", "--allow-root"],
-        cwd=folder, env=environment, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={folder}",
+            "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.open_browser=False",
+            "--allow-root",
+        ],
+        cwd=folder,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -88,9 +107,12 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
             page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=240_000)
             # The notebook's kernel is up and idle before anything runs (run-all on a kernel still
             # starting runs nothing).
-            page.wait_for_function("""() => { const w = window.jupyterapp.shell.currentWidget;
+            page.wait_for_function(
+                """() => { const w = window.jupyterapp.shell.currentWidget;
                 const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-                return k && k.status === 'idle'; }""", timeout=240_000)
+                return k && k.status === 'idle'; }""",
+                timeout=240_000,
+            )
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
             box = page.locator(f"{TAB} .logits-text input")
             try:
@@ -98,12 +120,17 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
             except Exception:
                 (ROOT / "test-artifacts").mkdir(exist_ok=True)
                 page.screenshot(path=str(ROOT / "test-artifacts" / "jupyterlab-notebook01-timeout.png"))
-                errors = page.evaluate("() => Array.from(document.querySelectorAll("
-                                       "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]'))"
-                                       ".map(e => e.innerText.slice(0, 500))")
+                errors = page.evaluate(
+                    "() => Array.from(document.querySelectorAll("
+                    "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]'))"
+                    ".map(e => e.innerText.slice(0, 500))"
+                )
                 raise AssertionError(f"notebook 01's Temperature tab never appeared; error outputs: {errors}") from None
-            page.wait_for_function("(s) => document.querySelector(s) && document.querySelector(s).innerText"
-                                   ".includes('p = [')", arg=f"{TAB} .probabilities-readout", timeout=300_000)
+            page.wait_for_function(
+                "(s) => document.querySelector(s) && document.querySelector(s).innerText.includes('p = [')",
+                arg=f"{TAB} .probabilities-readout",
+                timeout=300_000,
+            )
             box.scroll_into_view_if_needed()
             page.locator(f"{TAB} .stable-toggle input").uncheck()
 
@@ -122,26 +149,37 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
 
             box.fill("800, 1, 0.1")
             box.press("Enter")
-            page.wait_for_function(f"() => document.querySelector('{TAB} .stats-readout').innerText"
-                                   ".includes('overflow → nan')")
+            page.wait_for_function(
+                f"() => document.querySelector('{TAB} .stats-readout').innerText.includes('overflow → nan')"
+            )
 
             def first():
-                shown = (box.input_value(), readouts(),
-                         "overflow → nan" in page.locator(f"{TAB} .stats-readout").inner_text())
+                shown = (
+                    box.input_value(),
+                    readouts(),
+                    "overflow → nan" in page.locator(f"{TAB} .stats-readout").inner_text(),
+                )
                 return True if shown == ("800, 1, 0.1", ["800.00", "1.00", "0.10"], True) else shown
 
             assert stays(first) is None
             box.fill("1000, 2000, 3000")
             box.press("Enter")
-            page.wait_for_function(f"() => document.querySelector('{TAB} .logit-slider-2 .widget-readout').innerText"
-                                   " === '3000.00'")
+            page.wait_for_function(
+                f"() => document.querySelector('{TAB} .logit-slider-2 .widget-readout').innerText === '3000.00'"
+            )
 
             def second():
-                shown = (box.input_value(), readouts(),
-                         "overflow → nan" in page.locator(f"{TAB} .stats-readout").inner_text(),
-                         page.locator(f"{TAB} .probabilities-readout").inner_text())
-                return True if shown == ("1000, 2000, 3000", ["1000.00", "2000.00", "3000.00"], True,
-                                         "p = [nan, nan, nan]") else shown
+                shown = (
+                    box.input_value(),
+                    readouts(),
+                    "overflow → nan" in page.locator(f"{TAB} .stats-readout").inner_text(),
+                    page.locator(f"{TAB} .probabilities-readout").inner_text(),
+                )
+                return (
+                    True
+                    if shown == ("1000, 2000, 3000", ["1000.00", "2000.00", "3000.00"], True, "p = [nan, nan, nan]")
+                    else shown
+                )
 
             assert stays(second) is None
             (ROOT / "test-artifacts").mkdir(exist_ok=True)

@@ -19,6 +19,7 @@ STUDENTS = 8
 
 def test_eight_students_at_once_are_each_served_and_each_slider_redraws_their_figure():
     with running_voila(class_size=STUDENTS, cull_after=0, startup_timeout=300) as server:
+
         async def lesson():
             temperatures = [1.5 + 0.25 * i for i in range(STUDENTS)]  # all different from the start, T = 1
             students = await asyncio.gather(*(arrive_and_move(server.url, t) for t in temperatures))

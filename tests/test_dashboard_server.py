@@ -20,7 +20,9 @@ from softmax_teach.dashboard.server import VoilaServer
 pytestmark = pytest.mark.timeout(420)
 
 OUTPUT_BLOCK = re.compile(r'<script type="application/vnd\.voila\.cell-output\+json">\s*(\{.*?\})\s*</script>', re.S)
-PREVIEW_IMG = re.compile(r'<img class="probability-plot-preview" [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"')
+PREVIEW_IMG = re.compile(
+    r'<img class="probability-plot-preview" [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"'
+)
 
 
 @pytest.fixture(scope="module")

@@ -20,19 +20,25 @@ def legacy_binary_frame(message, buffers):
     for part in parts:
         offsets.append(position)
         position += len(part)
-    return (len(parts).to_bytes(4, "big") + b"".join(o.to_bytes(4, "big") for o in offsets) + b"".join(parts))
+    return len(parts).to_bytes(4, "big") + b"".join(o.to_bytes(4, "big") for o in offsets) + b"".join(parts)
 
 
-MESSAGE = {"header": {"msg_type": "comm_msg", "msg_id": "1"}, "parent_header": {}, "metadata": {},
-           "content": {"comm_id": "c", "data": {}}, "buffers": [b"\x89PNG" + bytes(5000)]}
+MESSAGE = {
+    "header": {"msg_type": "comm_msg", "msg_id": "1"},
+    "parent_header": {},
+    "metadata": {},
+    "content": {"comm_id": "c", "data": {}},
+    "buffers": [b"\x89PNG" + bytes(5000)],
+}
 
 
 def test_the_v1_reader_reads_v1_headers_and_rejects_a_legacy_frame_at_once():
     frame = encode_v1("iopub", MESSAGE)
     assert read_v1_header(frame) == MESSAGE["header"]
     assert decode_v1(frame)["buffers"] == MESSAGE["buffers"]
-    legacy = legacy_binary_frame({k: MESSAGE[k] for k in ("header", "parent_header", "metadata", "content")},
-                                 MESSAGE["buffers"])
+    legacy = legacy_binary_frame(
+        {k: MESSAGE[k] for k in ("header", "parent_header", "metadata", "content")}, MESSAGE["buffers"]
+    )
     # Voila's reader takes this frame's first 8 bytes as a count of about 10**17 offsets (the freeze).
     assert int.from_bytes(legacy[:8], "little") > 10**16
     started = time.perf_counter()
@@ -47,18 +53,21 @@ def test_only_handshakes_offering_v1_are_accepted():
     assert offered_subprotocols({}) == []
 
 
-@pytest.mark.parametrize(("headers", "reason"), [
-    ({}, None),  # scripts, old browsers
-    ({"Sec-Fetch-Site": "same-origin"}, None),
-    ({"Sec-Fetch-Site": "none"}, None),  # typed into the address bar
-    ({"Sec-Fetch-Site": "same-site"}, None),  # JupyterLab on another port of the same machine
-    ({"Origin": "http://127.0.0.1:8866"}, None),
-    ({"Sec-Fetch-Site": "cross-site"}, "cross-site"),
-    ({"Sec-Fetch-Site": "Cross-Site"}, "cross-site"),
-    ({"Origin": "http://elsewhere.example"}, "foreign origin"),
-    ({"Origin": "null"}, "foreign origin"),  # sandboxed frames, file:// pages
-    ({"Origin": "http://127.0.0.1:9999"}, "foreign origin"),
-])
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, None),  # scripts, old browsers
+        ({"Sec-Fetch-Site": "same-origin"}, None),
+        ({"Sec-Fetch-Site": "none"}, None),  # typed into the address bar
+        ({"Sec-Fetch-Site": "same-site"}, None),  # JupyterLab on another port of the same machine
+        ({"Origin": "http://127.0.0.1:8866"}, None),
+        ({"Sec-Fetch-Site": "cross-site"}, "cross-site"),
+        ({"Sec-Fetch-Site": "Cross-Site"}, "cross-site"),
+        ({"Origin": "http://elsewhere.example"}, "foreign origin"),
+        ({"Origin": "null"}, "foreign origin"),  # sandboxed frames, file:// pages
+        ({"Origin": "http://127.0.0.1:9999"}, "foreign origin"),
+    ],
+)
 def test_cross_site_requests_are_recognised(headers, reason):
     assert cross_site_reason(headers, "127.0.0.1:8866") == reason
 
@@ -95,8 +104,13 @@ def test_class_size_preheats_the_class_and_caps_a_little_above_it():
     assert "--MappingKernelManager.cull_idle_timeout=300" in default
     assert not [flag for flag in cli.voila_command(cull_after=0) if "cull" in flag]
     assert "--MappingKernelManager.cull_interval=2" in cli.voila_command(cull_after=6)
-    for bad in [dict(class_size=0), dict(max_kernels=-1), dict(class_size=10, max_kernels=5), dict(cull_after=-1),
-                dict(class_size=True)]:
+    for bad in [
+        dict(class_size=0),
+        dict(max_kernels=-1),
+        dict(class_size=10, max_kernels=5),
+        dict(cull_after=-1),
+        dict(class_size=True),
+    ]:
         with pytest.raises(ValueError):
             cli.voila_command(**bad)
 

@@ -144,8 +144,12 @@ class LinkBar:
     """The app's link: a "copy link" button, the link itself, and messages about a link's bad values."""
 
     def __init__(self):
-        self.button = widgets.Button(description="copy link", icon="link", tooltip="show and copy a link to this view",
-                                     layout=widgets.Layout(width="auto", flex="0 0 auto"))
+        self.button = widgets.Button(
+            description="copy link",
+            icon="link",
+            tooltip="show and copy a link to this view",
+            layout=widgets.Layout(width="auto", flex="0 0 auto"),
+        )
         self.button.add_class("copy-link-button")
         self.link = widgets.HTML()
         self.link.add_class("explorer-link")
@@ -157,10 +161,15 @@ class LinkBar:
         self.query = ""
         self._copies = 0
         self.button.on_click(self._copy)
-        self.widget = widgets.VBox([
-            widgets.HBox([self.button, self.link, self.script, self.copy_script],
-                         layout=widgets.Layout(width="100%", align_items="center")),
-            self.message])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox(
+                    [self.button, self.link, self.script, self.copy_script],
+                    layout=widgets.Layout(width="100%", align_items="center"),
+                ),
+                self.message,
+            ]
+        )
         self.widget.add_class("explorer-link-bar")
 
     def show(self, query, owned):
@@ -171,10 +180,12 @@ class LinkBar:
 
     def _render_link(self):
         href = "?" + self.query
-        self.link.value = (f'<span style="font-size:15px;margin-left:0.6em">link to this view: '
-                           f'<a class="explorer-link-text" href="{html.escape(href, quote=True)}" '
-                           f'style="word-break:break-all">{html.escape(self.url)}</a> '
-                           '<span class="explorer-link-note" aria-live="polite"></span></span>')
+        self.link.value = (
+            f'<span style="font-size:15px;margin-left:0.6em">link to this view: '
+            f'<a class="explorer-link-text" href="{html.escape(href, quote=True)}" '
+            f'style="word-break:break-all">{html.escape(self.url)}</a> '
+            '<span class="explorer-link-note" aria-live="polite"></span></span>'
+        )
 
     @property
     def url(self):
@@ -241,8 +252,11 @@ def build_app(theme=None, *, lazy=True, query=None):
         try:
             tabs[index]
         except Exception as error:  # noqa: BLE001 - a message on the page, never a traceback
-            placeholders[index].children = (widgets.HTML(
-                f'<b class="explorer-error">This tab could not be built ({type(error).__name__}: {error}).</b>'),)
+            placeholders[index].children = (
+                widgets.HTML(
+                    f'<b class="explorer-error">This tab could not be built ({type(error).__name__}: {error}).</b>'
+                ),
+            )
         update_link()
 
     tab_widget.observe(build_selected, names="selected_index")
@@ -260,8 +274,12 @@ def _owned_keys():
     keys = {"tab"}
     for spec in TAB_SPECS:
         keys.update(getattr(spec.factory, "QUERY_KEYS", ()))
-        state_class = {TemperatureTab: "TemperatureState", SamplingTab: "SamplingState",
-                       CrossEntropyTab: "CrossEntropyState", AttentionTab: "AttentionState"}.get(spec.factory)
+        state_class = {
+            TemperatureTab: "TemperatureState",
+            SamplingTab: "SamplingState",
+            CrossEntropyTab: "CrossEntropyState",
+            AttentionTab: "AttentionState",
+        }.get(spec.factory)
         if state_class:
             from softmax_teach.dashboard import state
 
@@ -293,8 +311,10 @@ def apply_query(app, query):
         app.tab_widget.selected_index = index
     if errors:
         lines = "".join(f"<li><b>{html.escape(key)}</b>: {html.escape(text)}</li>" for key, text in errors)
-        app.link_bar.message.value = (f'<div class="explorer-error" role="alert">Some values in this link could '
-                                      f"not be used (the rest were):<ul style='margin:0'>{lines}</ul></div>")
+        app.link_bar.message.value = (
+            f'<div class="explorer-error" role="alert">Some values in this link could '
+            f"not be used (the rest were):<ul style='margin:0'>{lines}</ul></div>"
+        )
     else:
         app.link_bar.message.value = ""
     app.update_link()
@@ -325,8 +345,10 @@ def request_query():
         wait_for_request()
         return os.environ.get("QUERY_STRING", "")
     base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
-    url = (f"{os.environ.get('VOILA_WS_PROTOCOL', 'ws')}://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:"
-           f"{os.environ.get('VOILA_APP_PORT', '8866')}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID')}")
+    url = (
+        f"{os.environ.get('VOILA_WS_PROTOCOL', 'ws')}://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:"
+        f"{os.environ.get('VOILA_APP_PORT', '8866')}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID')}"
+    )
     received = []
 
     async def receive():

@@ -156,8 +156,9 @@ class ProbabilityBarsFigure(PngFigure):
     def build(self):
         self.ax = self.figure.add_axes((0.09, 0.19, 0.88, 0.70))
         positions = np.arange(self.max_classes)
-        self.bars = self.ax.bar(positions, np.zeros(self.max_classes), width=0.7, color=self.colors["bar"],
-                                linewidth=1.5)
+        self.bars = self.ax.bar(
+            positions, np.zeros(self.max_classes), width=0.7, color=self.colors["bar"], linewidth=1.5
+        )
         self.value_texts = [
             self.ax.text(x, 0.0, "", ha="center", va="bottom", fontsize=15, fontweight="bold") for x in positions
         ]
@@ -167,8 +168,17 @@ class ProbabilityBarsFigure(PngFigure):
         self.ax.set_axisbelow(True)
         self.title = self.ax.set_title("")
         # Shown across the plot when the naive formula overflows or when the answer is hidden.
-        self.banner = self.ax.text(0.5, 0.55, "", transform=self.ax.transAxes, ha="center", va="center",
-                                   fontsize=28, fontweight="bold", color=self.colors["alarm"])
+        self.banner = self.ax.text(
+            0.5,
+            0.55,
+            "",
+            transform=self.ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=28,
+            fontweight="bold",
+            color=self.colors["alarm"],
+        )
         self.dynamic(*self.bars, *self.value_texts, self.title, self.banner)
 
     def update(self, probabilities, labels, *, title="", banner="", hidden=False):
@@ -199,8 +209,9 @@ class ProbabilityBarsFigure(PngFigure):
             text.set_text(f"{value:.3f}" if np.isfinite(value) else "nan")
             text.set_y(value + 0.01 if np.isfinite(value) else 0.02)
         self.ax.set_xlim(-0.6, n - 0.4)
-        shown = [f"{label}\narg-max" if i == top and not hidden else str(label)
-                 for i, label in enumerate(list(labels)[:n])]
+        shown = [
+            f"{label}\narg-max" if i == top and not hidden else str(label) for i, label in enumerate(list(labels)[:n])
+        ]
         self.ax.set_xticks(np.arange(n), shown)
         self.layout_key = (n, tuple(shown))
         self.title.set_text(title)
@@ -222,24 +233,41 @@ class SamplingFigure(PngFigure):
         self.ax_before = self.figure.add_axes((0.075, 0.15, 0.40, 0.62))
         self.ax_after = self.figure.add_axes((0.575, 0.15, 0.40, 0.62))
         positions = np.arange(self.max_classes)
-        self.before_bars = self.ax_before.bar(positions, np.zeros(self.max_classes), width=0.7,
-                                              color=colors["bar"], linewidth=1.2)
-        (self.cumulative_line,) = self.ax_before.plot([], [], color=colors["cumulative"], marker="o", lw=2.5,
-                                                      markersize=6, label="cumulative mass")
+        self.before_bars = self.ax_before.bar(
+            positions, np.zeros(self.max_classes), width=0.7, color=colors["bar"], linewidth=1.2
+        )
+        (self.cumulative_line,) = self.ax_before.plot(
+            [], [], color=colors["cumulative"], marker="o", lw=2.5, markersize=6, label="cumulative mass"
+        )
         self.top_p_line = self.ax_before.axhline(1.0, color=colors["foreground"], linestyle="--", lw=1.5)
-        self.top_p_text = self.ax_before.text(0.99, 1.0, "", transform=self.ax_before.get_yaxis_transform(),
-                                              ha="right", va="bottom", fontsize=12)
+        self.top_p_text = self.ax_before.text(
+            0.99, 1.0, "", transform=self.ax_before.get_yaxis_transform(), ha="right", va="bottom", fontsize=12
+        )
         self.min_p_line = self.ax_before.axhline(0.0, color=colors["foreground"], linestyle=":", lw=2)
-        self.min_p_text = self.ax_before.text(0.99, 0.0, "", transform=self.ax_before.get_yaxis_transform(),
-                                              ha="right", va="bottom", fontsize=12)
-        self.cut_texts = [self.ax_before.text(x, 0.03, "cut", ha="center", va="bottom", fontsize=12,
-                                              rotation=90, fontweight="bold") for x in positions]
+        self.min_p_text = self.ax_before.text(
+            0.99, 0.0, "", transform=self.ax_before.get_yaxis_transform(), ha="right", va="bottom", fontsize=12
+        )
+        self.cut_texts = [
+            self.ax_before.text(x, 0.03, "cut", ha="center", va="bottom", fontsize=12, rotation=90, fontweight="bold")
+            for x in positions
+        ]
         width = 0.38
-        self.exact_bars = self.ax_after.bar(positions - width / 2, np.zeros(self.max_classes), width=width,
-                                            facecolor="none", edgecolor=colors["bar"], linewidth=2.5,
-                                            label="exact probability")
-        self.drawn_bars = self.ax_after.bar(positions + width / 2, np.zeros(self.max_classes), width=width,
-                                            color=colors["second"], label="share of draws")
+        self.exact_bars = self.ax_after.bar(
+            positions - width / 2,
+            np.zeros(self.max_classes),
+            width=width,
+            facecolor="none",
+            edgecolor=colors["bar"],
+            linewidth=2.5,
+            label="exact probability",
+        )
+        self.drawn_bars = self.ax_after.bar(
+            positions + width / 2,
+            np.zeros(self.max_classes),
+            width=width,
+            color=colors["second"],
+            label="share of draws",
+        )
         for ax in (self.ax_before, self.ax_after):
             ax.set_ylim(0, 1.08)
             ax.set_yticks(np.linspace(0, 1, 6))
@@ -247,19 +275,54 @@ class SamplingFigure(PngFigure):
             ax.set_axisbelow(True)
         self.ax_before.set_ylabel("probability")
         # Legends above the axes, never over the bars or the cut tokens.
-        self.figure.legend(handles=[self.cumulative_line], loc="upper left", bbox_to_anchor=(0.065, 0.915),
-                           frameon=False, fontsize=12.5, handlelength=1.5)
-        self.figure.legend(handles=[self.exact_bars, self.drawn_bars], labels=["exact", "share of draws"],
-                           loc="upper left", bbox_to_anchor=(0.565, 0.915), frameon=False, fontsize=12.5, ncols=2,
-                           handlelength=1.2, columnspacing=1.0)
+        self.figure.legend(
+            handles=[self.cumulative_line],
+            loc="upper left",
+            bbox_to_anchor=(0.065, 0.915),
+            frameon=False,
+            fontsize=12.5,
+            handlelength=1.5,
+        )
+        self.figure.legend(
+            handles=[self.exact_bars, self.drawn_bars],
+            labels=["exact", "share of draws"],
+            loc="upper left",
+            bbox_to_anchor=(0.565, 0.915),
+            frameon=False,
+            fontsize=12.5,
+            ncols=2,
+            handlelength=1.2,
+            columnspacing=1.0,
+        )
         self.title_before = self.figure.text(0.075, 0.985, "", ha="left", va="top", fontsize=13.5)
         self.title_after = self.figure.text(0.575, 0.985, "", ha="left", va="top", fontsize=13.5)
-        self.dynamic(*self.before_bars, self.cumulative_line, self.top_p_line, self.top_p_text, self.min_p_line,
-                     self.min_p_text, *self.cut_texts, *self.exact_bars, *self.drawn_bars, self.title_before,
-                     self.title_after)
+        self.dynamic(
+            *self.before_bars,
+            self.cumulative_line,
+            self.top_p_line,
+            self.top_p_text,
+            self.min_p_line,
+            self.min_p_text,
+            *self.cut_texts,
+            *self.exact_bars,
+            *self.drawn_bars,
+            self.title_before,
+            self.title_after,
+        )
 
-    def update(self, before, exact, frequencies, labels, cut, *, top_p=None, min_p_threshold=None,
-               title_before="", title_after=""):
+    def update(
+        self,
+        before,
+        exact,
+        frequencies,
+        labels,
+        cut,
+        *,
+        top_p=None,
+        min_p_threshold=None,
+        title_before="",
+        title_after="",
+    ):
         """Draw one state. ``cut`` maps a filter name to the token indices it removed."""
         colors = self.colors
         before = np.asarray(before, dtype=float)
@@ -306,9 +369,14 @@ class SamplingFigure(PngFigure):
         sorted_labels = [str(labels[i]) for i in order]
         for ax in (self.ax_before, self.ax_after):
             ax.set_xlim(-0.6, n - 0.4)
-            ax.set_xticks(np.arange(n), sorted_labels, fontsize=13 if n <= 5 else 11.5,
-                          rotation=0 if n <= 5 else 35, ha="center" if n <= 5 else "right",
-                          rotation_mode="anchor")
+            ax.set_xticks(
+                np.arange(n),
+                sorted_labels,
+                fontsize=13 if n <= 5 else 11.5,
+                rotation=0 if n <= 5 else 35,
+                ha="center" if n <= 5 else "right",
+                rotation_mode="anchor",
+            )
         self.layout_key = (n, tuple(sorted_labels))
         self.title_before.set_text(title_before)
         self.title_after.set_text(title_after)
@@ -326,16 +394,28 @@ class CrossEntropyFigure(PngFigure):
         self.ax_gradient = self.figure.add_axes((0.58, 0.17, 0.40, 0.63))
         positions = np.arange(self.max_classes)
         width = 0.38
-        self.p_bars = self.ax_probabilities.bar(positions - width / 2, np.zeros(self.max_classes), width=width,
-                                                color=self.colors["bar"], label="p (softmax)")
-        self.y_bars = self.ax_probabilities.bar(positions + width / 2, np.zeros(self.max_classes), width=width,
-                                                color=self.colors["second"], label="y (target)")
+        self.p_bars = self.ax_probabilities.bar(
+            positions - width / 2,
+            np.zeros(self.max_classes),
+            width=width,
+            color=self.colors["bar"],
+            label="p (softmax)",
+        )
+        self.y_bars = self.ax_probabilities.bar(
+            positions + width / 2,
+            np.zeros(self.max_classes),
+            width=width,
+            color=self.colors["second"],
+            label="y (target)",
+        )
         self.ax_probabilities.set_ylim(0, 1.05)
         self.figure.text(0.08, 0.985, "prediction p and target y", ha="left", va="top", fontsize=15)
-        self.ax_probabilities.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=13,
-                                     ncols=2, borderaxespad=0.2)
-        self.gradient_bars = self.ax_gradient.bar(positions, np.zeros(self.max_classes), width=0.7,
-                                                  color=self.colors["bar"])
+        self.ax_probabilities.legend(
+            loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=13, ncols=2, borderaxespad=0.2
+        )
+        self.gradient_bars = self.ax_gradient.bar(
+            positions, np.zeros(self.max_classes), width=0.7, color=self.colors["bar"]
+        )
         self.gradient_texts = [self.ax_gradient.text(x, 0.0, "", ha="center", fontsize=12) for x in positions]
         zero_line = self.ax_gradient.axhline(0.0, color=self.colors["foreground"], linewidth=1)
         self.ax_gradient.set_ylim(-1.15, 1.15)
@@ -392,8 +472,9 @@ class AttentionFigure(PngFigure):
         self.ax.set_ylabel("query (row)")
         self.ax.xaxis.tick_top()
         self.figure.text(0.48, 0.965, "key (column) each query attends to", ha="center", va="top", fontsize=16)
-        self.cell_texts = [[self.ax.text(j, i, "", ha="center", va="center", fontsize=14) for j in range(n)]
-                           for i in range(n)]
+        self.cell_texts = [
+            [self.ax.text(j, i, "", ha="center", va="center", fontsize=14) for j in range(n)] for i in range(n)
+        ]
         self.dynamic(self.image, *(text for row in self.cell_texts for text in row))
         self.layout_key = n  # tokens are fixed: one background for every picture
 

@@ -79,8 +79,10 @@ def parse_logits(text, *, min_classes=MIN_CLASSES, max_classes=MAX_CLASSES):
         if not math.isfinite(value):
             raise ValueError(f"'{word}' is not a finite number: logits must be finite")
         if abs(value) > MAX_ABS_LOGIT:
-            raise ValueError(f"'{_short(word)}' is out of range: logits must lie between -{MAX_ABS_LOGIT:g} and "
-                             f"{MAX_ABS_LOGIT:g} (exp already overflows past 709.8)")
+            raise ValueError(
+                f"'{_short(word)}' is out of range: logits must lie between -{MAX_ABS_LOGIT:g} and "
+                f"{MAX_ABS_LOGIT:g} (exp already overflows past 709.8)"
+            )
         values.append(value)
     if len(values) < min_classes:
         raise ValueError(f"Need at least {min_classes} numbers, got {len(values)}")
@@ -91,8 +93,9 @@ def parse_logits(text, *, min_classes=MIN_CLASSES, max_classes=MAX_CLASSES):
 
 def format_logits(logits, separator=", "):
     """The text-box form of ``logits``: ``"2, 1, 0.1"`` (shortest exact repr of each)."""
-    return separator.join(f"{value:g}" if float(value) == float(f"{value:g}") else repr(float(value))
-                          for value in logits)
+    return separator.join(
+        f"{value:g}" if float(value) == float(f"{value:g}") else repr(float(value)) for value in logits
+    )
 
 
 def _check_logits(logits, *, min_classes=MIN_CLASSES, max_classes=MAX_CLASSES):
@@ -127,8 +130,9 @@ def parse_temperature(text):
     except ValueError:
         raise ValueError(f"'{_short(word)}' is not a number: type a temperature like 0.5") from None
     if not math.isfinite(value) or not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:
-        raise ValueError(f"T = {_short(word)} is out of range: T must be from {MIN_TEMPERATURE:g} to "
-                         f"{MAX_TEMPERATURE:g}")
+        raise ValueError(
+            f"T = {_short(word)} is out of range: T must be from {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g}"
+        )
     return value
 
 
@@ -154,7 +158,7 @@ def round_temperature(log10_value, step=TEMPERATURE_LOG_STEP):
             candidate = float(f"{mantissa}e{exponent}")
             if abs(math.log10(candidate) - log10_value) <= step / 2 + 1e-12:
                 return candidate
-    return float(f"{10 ** log10_value:.3g}")
+    return float(f"{10**log10_value:.3g}")
 
 
 def format_number(value):
@@ -309,8 +313,10 @@ class TemperatureState:
 
     def set_n_classes(self, n_classes):
         """Keep the first ``n_classes`` logits, or append zeros up to ``n_classes``."""
-        if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or not (
-            MIN_CLASSES <= n_classes <= MAX_CLASSES
+        if (
+            isinstance(n_classes, bool)
+            or not isinstance(n_classes, numbers.Integral)
+            or not (MIN_CLASSES <= n_classes <= MAX_CLASSES)
         ):
             raise ValueError(f"n_classes must be an integer from {MIN_CLASSES} to {MAX_CLASSES}, got {n_classes!r}")
         self.logits = (self.logits + (0.0,) * MAX_CLASSES)[:n_classes]
@@ -415,8 +421,18 @@ class SamplingState:
     DEFAULT_LOGITS = (3.0, 2.5, 2.0, 1.0, 0.5, -1.0)
     DEFAULT_LABELS = ("the", "a", "cat", "dog", "sat", "zebra", "moon", "jazz")
 
-    def __init__(self, logits=DEFAULT_LOGITS, labels=None, *, temperature=1.0, top_k=None, top_p=None,
-                 min_p=None, n_draws=200, seed=0):
+    def __init__(
+        self,
+        logits=DEFAULT_LOGITS,
+        labels=None,
+        *,
+        temperature=1.0,
+        top_k=None,
+        top_p=None,
+        min_p=None,
+        n_draws=200,
+        seed=0,
+    ):
         self.logits = _check_logits(logits)
         self._labels = tuple(labels) if labels is not None else self.DEFAULT_LABELS
         if labels is not None and len(self._labels) < len(self.logits):
@@ -474,9 +490,14 @@ class SamplingState:
     MAX_DRAWS = 2000
 
     def _settings_items(self):
-        return [("T", format_number(self.temperature)), ("top_k", str(self.top_k or 0)),
-                ("top_p", format_number(self.top_p if self.top_p is not None else 1.0)),
-                ("min_p", format_number(self.min_p or 0.0)), ("draws", str(self.n_draws)), ("seed", str(self.seed))]
+        return [
+            ("T", format_number(self.temperature)),
+            ("top_k", str(self.top_k or 0)),
+            ("top_p", format_number(self.top_p if self.top_p is not None else 1.0)),
+            ("min_p", format_number(self.min_p or 0.0)),
+            ("draws", str(self.n_draws)),
+            ("seed", str(self.seed)),
+        ]
 
     def query_items(self):
         items = [("logits", format_logits(self.logits, ","))]
@@ -486,12 +507,30 @@ class SamplingState:
         errors = []
         _apply(errors, "logits", params, self.paste)
         _apply(errors, "T", params, lambda text: self.set_temperature(parse_temperature(text)))
-        _apply(errors, "top_k", params, lambda text: self.set_filters(
-            top_k=parse_whole("top_k", text, 0, self.n_classes) or None, top_p=self.top_p, min_p=self.min_p))
-        _apply(errors, "top_p", params, lambda text: self.set_filters(
-            top_k=self.top_k, top_p=_off_at(parse_fraction("top_p", text, 0.01, 1.0), 1.0), min_p=self.min_p))
-        _apply(errors, "min_p", params, lambda text: self.set_filters(
-            top_k=self.top_k, top_p=self.top_p, min_p=_off_at(parse_fraction("min_p", text, 0.0, 1.0), 0.0)))
+        _apply(
+            errors,
+            "top_k",
+            params,
+            lambda text: self.set_filters(
+                top_k=parse_whole("top_k", text, 0, self.n_classes) or None, top_p=self.top_p, min_p=self.min_p
+            ),
+        )
+        _apply(
+            errors,
+            "top_p",
+            params,
+            lambda text: self.set_filters(
+                top_k=self.top_k, top_p=_off_at(parse_fraction("top_p", text, 0.01, 1.0), 1.0), min_p=self.min_p
+            ),
+        )
+        _apply(
+            errors,
+            "min_p",
+            params,
+            lambda text: self.set_filters(
+                top_k=self.top_k, top_p=self.top_p, min_p=_off_at(parse_fraction("min_p", text, 0.0, 1.0), 0.0)
+            ),
+        )
         _apply(errors, "draws", params, lambda text: self.set_n_draws(parse_whole("draws", text, 10, self.MAX_DRAWS)))
         _apply(errors, "seed", params, lambda text: self.set_seed(parse_seed(text)))
         return errors
@@ -532,8 +571,13 @@ class SamplingState:
     def draws(self):
         """``n_draws`` token indices from :func:`numerics.sample` with this state's seed."""
         return numerics.sample(
-            np.asarray(self.logits), temperature=self.temperature, top_k=self.top_k, top_p=self.top_p,
-            min_p=self.min_p, size=self.n_draws, rng=self.seed,
+            np.asarray(self.logits),
+            temperature=self.temperature,
+            top_k=self.top_k,
+            top_p=self.top_p,
+            min_p=self.min_p,
+            size=self.n_draws,
+            rng=self.seed,
         )
 
     def frequencies(self):
@@ -578,10 +622,18 @@ class CrossEntropyState:
     def apply_query(self, params):
         errors = []
         _apply(errors, "logits", params, self.paste)
-        _apply(errors, "true", params, lambda text: self.set_true_class(
-            parse_whole("true (the true class)", text, 0, self.n_classes - 1)))
-        _apply(errors, "smoothing", params, lambda text: self.set_label_smoothing(
-            parse_fraction("smoothing", text, 0.0, 1.0)))
+        _apply(
+            errors,
+            "true",
+            params,
+            lambda text: self.set_true_class(parse_whole("true (the true class)", text, 0, self.n_classes - 1)),
+        )
+        _apply(
+            errors,
+            "smoothing",
+            params,
+            lambda text: self.set_label_smoothing(parse_fraction("smoothing", text, 0.0, 1.0)),
+        )
         return errors
 
     @property
@@ -606,8 +658,10 @@ class CrossEntropyState:
         self.true_class = _check_class_index("true_class", true_class, self.n_classes)
 
     def set_label_smoothing(self, label_smoothing):
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real) or not (
-            0.0 <= label_smoothing <= 1.0
+        if (
+            isinstance(label_smoothing, bool)
+            or not isinstance(label_smoothing, numbers.Real)
+            or not (0.0 <= label_smoothing <= 1.0)
         ):
             raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
         self.label_smoothing = float(label_smoothing)
@@ -626,8 +680,11 @@ class CrossEntropyState:
     @property
     def loss(self):
         """Cross-entropy in nats, from :func:`numerics.cross_entropy`."""
-        return float(numerics.cross_entropy(np.asarray([self.logits]), np.asarray([self.true_class]),
-                                            label_smoothing=self.label_smoothing))
+        return float(
+            numerics.cross_entropy(
+                np.asarray([self.logits]), np.asarray([self.true_class]), label_smoothing=self.label_smoothing
+            )
+        )
 
     @property
     def minimum_loss(self):
@@ -678,8 +735,12 @@ class AttentionState:
     D_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 
     def _settings_items(self):
-        return [("d", str(self.d)), ("scaled", "1" if self.scaled else "0"), ("causal", "1" if self.causal else "0"),
-                ("seed", str(self.seed))]
+        return [
+            ("d", str(self.d)),
+            ("scaled", "1" if self.scaled else "0"),
+            ("causal", "1" if self.causal else "0"),
+            ("seed", str(self.seed)),
+        ]
 
     def query_items(self):
         return [(key, value) for key, value in self._settings_items() if self._initial_query.get(key) != value]

@@ -152,8 +152,7 @@ _PAGE_SCRIPT = r"""
 
 def script_html(code):
     """HTML that runs ``code`` when inserted into the page (an image that cannot load)."""
-    return (f'<img src="data:," alt="" hidden style="display:none" '
-            f'onerror="{html.escape(code, quote=True)}">')
+    return f'<img src="data:," alt="" hidden style="display:none" onerror="{html.escape(code, quote=True)}">'
 
 
 def default_theme():
@@ -211,8 +210,10 @@ def ordered_sync(widget_class):
     class Ordered(widget_class):
         def send_state(self, key=None):
             if key is not None and not isinstance(key, str):
-                key = sorted(key, key=lambda name: (_RANGE_FIRST.index(name) if name in _RANGE_FIRST
-                                                    else len(_RANGE_FIRST), name))
+                key = sorted(
+                    key,
+                    key=lambda name: (_RANGE_FIRST.index(name) if name in _RANGE_FIRST else len(_RANGE_FIRST), name),
+                )
             super().send_state(key)
 
     Ordered.__name__ = Ordered.__qualname__ = f"Ordered{widget_class.__name__}"
@@ -406,24 +407,42 @@ class LogitsEditor:
         style = {"description_width": "6em"}
         self.sliders, self.bindings = [], []
         for i in range(MAX_CLASSES):
-            slider = FloatSlider(min=-self.SLIDER_LIMIT, max=self.SLIDER_LIMIT, step=self.STEP, value=0.0,
-                                 description=self._names(i), style=style, readout_format=".2f",
-                                 layout=widgets.Layout(width="96%"))
+            slider = FloatSlider(
+                min=-self.SLIDER_LIMIT,
+                max=self.SLIDER_LIMIT,
+                step=self.STEP,
+                value=0.0,
+                description=self._names(i),
+                style=style,
+                readout_format=".2f",
+                layout=widgets.Layout(width="96%"),
+            )
             slider.add_class("logit-slider")
             slider.add_class(f"logit-slider-{i}")
             binding = SliderBinding(slider, lambda i=i: self._logit(i), lambda value, i=i: self._set_logit(i, value))
             slider.observe(guard(lambda change, i=i: self._slider_moved(i, change["new"])), names="value")
             self.sliders.append(slider)
             self.bindings.append(binding)
-        self.classes_slider = IntSlider(min=MIN_CLASSES, max=MAX_CLASSES, value=len(state.logits),
-                                        description="classes", style=style, layout=widgets.Layout(width="96%"))
+        self.classes_slider = IntSlider(
+            min=MIN_CLASSES,
+            max=MAX_CLASSES,
+            value=len(state.logits),
+            description="classes",
+            style=style,
+            layout=widgets.Layout(width="96%"),
+        )
         self.classes_slider.add_class("classes-slider")
         self.classes_binding = SliderBinding(self.classes_slider, lambda: self.state.n_classes, self._set_n_classes)
         self.classes_slider.observe(guard(self._classes_moved), names="value")
         # continuous_update=False: the text is read on Enter or when the box loses focus,
         # not after every keystroke (half-typed numbers would flash errors).
-        self.text = widgets.Text(description="logits", placeholder="2, 1, 0.1", continuous_update=False,
-                                 style=style, layout=widgets.Layout(width="96%"))
+        self.text = widgets.Text(
+            description="logits",
+            placeholder="2, 1, 0.1",
+            continuous_update=False,
+            style=style,
+            layout=widgets.Layout(width="96%"),
+        )
         self.text.add_class("logits-text")
         self.text.observe(guard(self._text_entered), names="value")
         self._syncing_text = False
@@ -436,9 +455,15 @@ class LogitsEditor:
             for slider in self.sliders:
                 slider.layout.width = "98%"
                 slider.style.description_width = "4.2em"
-            rows.append(widgets.HBox([widgets.VBox(self.sliders[:half], layout=widgets.Layout(width="50%")),
-                                      widgets.VBox(self.sliders[half:], layout=widgets.Layout(width="50%"))],
-                                     layout=widgets.Layout(width="100%")))
+            rows.append(
+                widgets.HBox(
+                    [
+                        widgets.VBox(self.sliders[:half], layout=widgets.Layout(width="50%")),
+                        widgets.VBox(self.sliders[half:], layout=widgets.Layout(width="50%")),
+                    ],
+                    layout=widgets.Layout(width="100%"),
+                )
+            )
         else:
             rows.extend(self.sliders)
         self.widget = widgets.VBox(rows)
@@ -518,22 +543,35 @@ class TemperatureControl:
 
     def __init__(self, get, set, on_change, guard, *, description="temperature T"):
         self.get, self._set, self._on_change = get, set, on_change
-        self.slider = FloatLogSlider(value=get(), base=10, min=math.log10(MIN_TEMPERATURE),
-                                     max=math.log10(MAX_TEMPERATURE), step=TEMPERATURE_LOG_STEP,
-                                     description=description, readout=False, style={"description_width": "9em"},
-                                     layout=widgets.Layout(width="auto", flex="1 1 auto"))
+        self.slider = FloatLogSlider(
+            value=get(),
+            base=10,
+            min=math.log10(MIN_TEMPERATURE),
+            max=math.log10(MAX_TEMPERATURE),
+            step=TEMPERATURE_LOG_STEP,
+            description=description,
+            readout=False,
+            style={"description_width": "9em"},
+            layout=widgets.Layout(width="auto", flex="1 1 auto"),
+        )
         self.slider.add_class("temperature-slider")
         self.binding = SliderBinding(self.slider, get, set, log=True, to_value=round_temperature)
         self.slider.observe(guard(self._slider_moved), names="value")
-        self.text = widgets.Text(value=format_number(get()), description="T =", continuous_update=False,
-                                 style={"description_width": "2.2em"}, layout=widgets.Layout(width="8.5em"))
+        self.text = widgets.Text(
+            value=format_number(get()),
+            description="T =",
+            continuous_update=False,
+            style={"description_width": "2.2em"},
+            layout=widgets.Layout(width="8.5em"),
+        )
         self.text.add_class("temperature-text")
         self.text.observe(guard(self._text_entered), names="value")
         self._syncing_text = False
         self.message = widgets.HTML()
         self.message.add_class("temperature-message")
-        self.widget = widgets.VBox([widgets.HBox([self.slider, self.text], layout=widgets.Layout(width="96%")),
-                                    self.message])
+        self.widget = widgets.VBox(
+            [widgets.HBox([self.slider, self.text], layout=widgets.Layout(width="96%")), self.message]
+        )
 
     def _slider_moved(self, change):
         if self.binding.moved(change["new"]):
@@ -573,8 +611,13 @@ class SeedControl:
 
     def __init__(self, get, set, on_change, guard, css_class):
         self.get, self._set, self._on_change = get, set, on_change
-        self.text = widgets.Text(value=str(get()), description="seed", continuous_update=False,
-                                 style={"description_width": "3.5em"}, layout=widgets.Layout(width="12em"))
+        self.text = widgets.Text(
+            value=str(get()),
+            description="seed",
+            continuous_update=False,
+            style={"description_width": "3.5em"},
+            layout=widgets.Layout(width="12em"),
+        )
         self.text.add_class(css_class)
         self.text.observe(guard(self._entered), names="value")
         self._syncing = False
@@ -625,8 +668,9 @@ class _TabView:
             try:
                 result = callback(*args, **kwargs)
             except Exception as error:  # noqa: BLE001 - the page must never show a traceback
-                self.status.value = _message(f"Something went wrong ({type(error).__name__}: {error}); "
-                                             "the last valid picture is kept.")
+                self.status.value = _message(
+                    f"Something went wrong ({type(error).__name__}: {error}); the last valid picture is kept."
+                )
                 return None
             if self.status.value:
                 self.status.value = ""  # the next action that works clears the old message
@@ -662,8 +706,11 @@ class _TabView:
 
     def show_query_errors(self, errors):
         """Show each bad link value where the same bad typed value would be shown."""
-        targets = {"logits": getattr(self, "editor", None), "T": getattr(self, "temperature", None),
-                   "seed": getattr(self, "seed", None)}
+        targets = {
+            "logits": getattr(self, "editor", None),
+            "T": getattr(self, "temperature", None),
+            "seed": getattr(self, "seed", None),
+        }
         for key, text in errors:
             target = targets.get(key)
             if target is not None:
@@ -674,8 +721,12 @@ class _TabView:
 
 
 def _button(description, css_class, icon="", tooltip=None):
-    button = widgets.Button(description=description, icon=icon, tooltip=tooltip,
-                            layout=widgets.Layout(width="auto", min_width="fit-content", flex="0 0 auto"))
+    button = widgets.Button(
+        description=description,
+        icon=icon,
+        tooltip=tooltip,
+        layout=widgets.Layout(width="auto", min_width="fit-content", flex="0 0 auto"),
+    )
     button.add_class(css_class)
     return button
 
@@ -686,8 +737,10 @@ def _row(children):
 
 def _two_columns(left, right):
     return widgets.HBox(
-        [widgets.VBox(left, layout=widgets.Layout(width="41%", min_width="360px")),
-         widgets.VBox(right, layout=widgets.Layout(width="59%"))],
+        [
+            widgets.VBox(left, layout=widgets.Layout(width="41%", min_width="360px")),
+            widgets.VBox(right, layout=widgets.Layout(width="59%")),
+        ],
         layout=widgets.Layout(width="100%", align_items="flex-start"),
     )
 
@@ -733,8 +786,9 @@ class TemperatureTab(_TabView):
         self._quiet = False
         guard = self._guarded
         self.editor = LogitsEditor(self.state, self.refresh, guard)
-        self.temperature = TemperatureControl(lambda: self.state.temperature, self.state.set_temperature,
-                                              self.refresh, guard)
+        self.temperature = TemperatureControl(
+            lambda: self.state.temperature, self.state.set_temperature, self.refresh, guard
+        )
         self.temperature_slider = self.temperature.slider
         self.temperature_text = self.temperature.text
         self.stable_toggle = _checkbox(True, "stable: subtract the max first", "stable-toggle")
@@ -749,17 +803,26 @@ class TemperatureTab(_TabView):
         self.randomise_button.on_click(guard(self._randomise))
         self.probabilities_readout = _readout("probabilities-readout")
         self.stats_readout = _readout("stats-readout")
-        self.figure_view = FigureView(figures.ProbabilityBarsFigure(MAX_CLASSES, theme or default_theme()),
-                                      "probability-plot")
+        self.figure_view = FigureView(
+            figures.ProbabilityBarsFigure(MAX_CLASSES, theme or default_theme()), "probability-plot"
+        )
         self.image = self.figure_view.image
-        self.widget = self._page("temperature-tab", [_two_columns(
-            [self.temperature.widget,
-             _help("low T sharpens towards the arg-max, high T flattens"),
-             self.editor.widget, self.stable_toggle,
-             _help("untick for the slide's exp(x) / Σ exp(x): try 800, 1, 0.1", wide=True),
-             _row([self.predict_toggle, self.reset_button, self.randomise_button, self.reveal_button])],
-            [self.figure_view.widget, self.probabilities_readout, self.stats_readout],
-        )])
+        self.widget = self._page(
+            "temperature-tab",
+            [
+                _two_columns(
+                    [
+                        self.temperature.widget,
+                        _help("low T sharpens towards the arg-max, high T flattens"),
+                        self.editor.widget,
+                        self.stable_toggle,
+                        _help("untick for the slide's exp(x) / Σ exp(x): try 800, 1, 0.1", wide=True),
+                        _row([self.predict_toggle, self.reset_button, self.randomise_button, self.reveal_button]),
+                    ],
+                    [self.figure_view.widget, self.probabilities_readout, self.stats_readout],
+                )
+            ],
+        )
         self.refresh()
 
     # ------------------------------------------------------------------ callbacks
@@ -837,20 +900,32 @@ class TemperatureTab(_TabView):
             banner = "0 / 0 → nan"
         labels = [str(i) for i in range(state.n_classes)]
         title = f"softmax(logits / T),  T = {format_number(state.temperature)}" + (
-            "" if state.stable else "  (no max-subtraction)")
+            "" if state.stable else "  (no max-subtraction)"
+        )
         p_text = ", ".join(_number(p) for p in summary.probabilities)
         if hidden:
-            description = (f"Bar chart of {state.n_classes} class probabilities, hidden until you reveal them "
-                           f"(logits {format_logits(state.logits)}, T = {format_number(state.temperature)}).")
+            description = (
+                f"Bar chart of {state.n_classes} class probabilities, hidden until you reveal them "
+                f"(logits {format_logits(state.logits)}, T = {format_number(state.temperature)})."
+            )
         else:
-            description = (f"Bar chart: softmax of logits {format_logits(state.logits)} at T = "
-                           f"{format_number(state.temperature)} gives probabilities {p_text}"
-                           + (f"; class {summary.arg_max} is the arg-max (hatched)." if summary.arg_max >= 0
-                              else f"; {banner}."))
+            description = (
+                f"Bar chart: softmax of logits {format_logits(state.logits)} at T = "
+                f"{format_number(state.temperature)} gives probabilities {p_text}"
+                + (f"; class {summary.arg_max} is the arg-max (hatched)." if summary.arg_max >= 0 else f"; {banner}.")
+            )
         key = (summary.probabilities, state.temperature, state.stable, hidden, banner)
-        self.figure_view.show(key, lambda: self.figure_view.figure.update(
-            summary.probabilities, labels, title=title, banner="?" if hidden and not banner else banner,
-            hidden=hidden), description)
+        self.figure_view.show(
+            key,
+            lambda: self.figure_view.figure.update(
+                summary.probabilities,
+                labels,
+                title=title,
+                banner="?" if hidden and not banner else banner,
+                hidden=hidden,
+            ),
+            description,
+        )
         if hidden:
             _set_readout(self.probabilities_readout, ["Guess the probabilities, then press <b>reveal</b>."])
             _set_readout(self.stats_readout, [])
@@ -865,8 +940,10 @@ class TemperatureTab(_TabView):
             + (str(summary.arg_max) if summary.arg_max >= 0 else "none"),
         ]
         if state.overflowed:
-            lines.append('<span class="explorer-error"><b>overflow → nan</b>: exp(logit / T) passed '
-                         "1.8e308 (e<sup>709.8</sup>); subtracting the max first prevents it.</span>")
+            lines.append(
+                '<span class="explorer-error"><b>overflow → nan</b>: exp(logit / T) passed '
+                "1.8e308 (e<sup>709.8</sup>); subtracting the max first prevents it.</span>"
+            )
         _set_readout(self.stats_readout, lines)
         self._changed()
 
@@ -875,62 +952,104 @@ class SamplingTab(_TabView):
     """Tab 2: temperature, top-k, top-p and min-p; the distribution before and after the filters,
     and seeded draws against the exact distribution."""
 
-    def __init__(self, logits=SamplingState.DEFAULT_LOGITS, *, labels=None, temperature=1.0, n_draws=200,
-                 seed=0, theme=None):
+    def __init__(
+        self, logits=SamplingState.DEFAULT_LOGITS, *, labels=None, temperature=1.0, n_draws=200, seed=0, theme=None
+    ):
         super().__init__()
         self.state = SamplingState(logits, labels, temperature=temperature, n_draws=n_draws, seed=seed)
         guard = self._guarded
         state = self.state
-        self.editor = LogitsEditor(state, self._logits_changed, guard, compact=True,
-                                   names=lambda i: f"“{self.state.labels[i]}”" if i < self.state.n_classes
-                                   else f"logit {i}")
+        self.editor = LogitsEditor(
+            state,
+            self._logits_changed,
+            guard,
+            compact=True,
+            names=lambda i: f"“{self.state.labels[i]}”" if i < self.state.n_classes else f"logit {i}",
+        )
         self.temperature = TemperatureControl(lambda: state.temperature, state.set_temperature, self.refresh, guard)
         self.temperature_slider = self.temperature.slider
         self.temperature_text = self.temperature.text
         style = {"description_width": "9em"}
         wide = widgets.Layout(width="96%")
-        self.top_k_slider = IntSlider(value=0, min=0, max=state.n_classes, description="top-k (0 = off)",
-                                      style=style, layout=wide)
-        self.top_p_slider = FloatSlider(value=1.0, min=0.01, max=1.0, step=0.01, description="top-p (1 = off)",
-                                        readout_format=".2f", style=style, layout=wide)
-        self.min_p_slider = FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="min-p (0 = off)",
-                                        readout_format=".2f", style=style, layout=wide)
-        self.draws_slider = IntSlider(value=n_draws, min=10, max=SamplingState.MAX_DRAWS, step=10,
-                                      description="draws", style=style, layout=wide)
+        self.top_k_slider = IntSlider(
+            value=0, min=0, max=state.n_classes, description="top-k (0 = off)", style=style, layout=wide
+        )
+        self.top_p_slider = FloatSlider(
+            value=1.0,
+            min=0.01,
+            max=1.0,
+            step=0.01,
+            description="top-p (1 = off)",
+            readout_format=".2f",
+            style=style,
+            layout=wide,
+        )
+        self.min_p_slider = FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="min-p (0 = off)",
+            readout_format=".2f",
+            style=style,
+            layout=wide,
+        )
+        self.draws_slider = IntSlider(
+            value=n_draws, min=10, max=SamplingState.MAX_DRAWS, step=10, description="draws", style=style, layout=wide
+        )
         self.seed = SeedControl(lambda: state.seed, state.set_seed, self.refresh, guard, "seed-box")
         self.seed_box = self.seed.text
         self.draw_button = _button("draw again (next seed)", "draw-button", "random")
         self.bindings = {
-            "top_k": SliderBinding(self.top_k_slider, lambda: state.top_k or 0,
-                                   lambda v: state.set_filters(top_k=int(v) or None, top_p=state.top_p,
-                                                               min_p=state.min_p)),
-            "top_p": SliderBinding(self.top_p_slider, lambda: state.top_p if state.top_p is not None else 1.0,
-                                   lambda v: state.set_filters(top_k=state.top_k, top_p=None if v >= 1.0 else v,
-                                                               min_p=state.min_p)),
-            "min_p": SliderBinding(self.min_p_slider, lambda: state.min_p or 0.0,
-                                   lambda v: state.set_filters(top_k=state.top_k, top_p=state.top_p,
-                                                               min_p=v or None)),
+            "top_k": SliderBinding(
+                self.top_k_slider,
+                lambda: state.top_k or 0,
+                lambda v: state.set_filters(top_k=int(v) or None, top_p=state.top_p, min_p=state.min_p),
+            ),
+            "top_p": SliderBinding(
+                self.top_p_slider,
+                lambda: state.top_p if state.top_p is not None else 1.0,
+                lambda v: state.set_filters(top_k=state.top_k, top_p=None if v >= 1.0 else v, min_p=state.min_p),
+            ),
+            "min_p": SliderBinding(
+                self.min_p_slider,
+                lambda: state.min_p or 0.0,
+                lambda v: state.set_filters(top_k=state.top_k, top_p=state.top_p, min_p=v or None),
+            ),
             "draws": SliderBinding(self.draws_slider, lambda: state.n_draws, lambda v: state.set_n_draws(int(v))),
         }
-        for binding, css_class in zip(self.bindings.values(),
-                                      ["top-k-slider", "top-p-slider", "min-p-slider", "draws-slider"]):
+        for binding, css_class in zip(
+            self.bindings.values(), ["top-k-slider", "top-p-slider", "min-p-slider", "draws-slider"]
+        ):
             binding.slider.add_class(css_class)
-            binding.slider.observe(guard(lambda change, b=binding: b.moved(change["new"]) and self.refresh()),
-                                   names="value")
+            binding.slider.observe(
+                guard(lambda change, b=binding: b.moved(change["new"]) and self.refresh()), names="value"
+            )
         self.draw_button.on_click(guard(self._draw_again))
         self.readout = _readout("sampling-readout")
         self.figure_view = FigureView(figures.SamplingFigure(MAX_CLASSES, theme or default_theme()), "sampling-plot")
         self.image = self.figure_view.image
-        self.widget = self._page("sampling-tab", [_two_columns(
-            [self.temperature.widget,
-             self.top_k_slider, _help("keeps only the k most probable tokens"),
-             self.top_p_slider, _help("keeps the fewest top tokens whose probabilities add up to p"),
-             self.min_p_slider, _help("keeps tokens with at least min-p × the top probability"),
-             self.draws_slider,
-             _row([self.seed_box, self.draw_button]), self.seed.message,
-             self.editor.widget],
-            [self.figure_view.widget, self.readout],
-        )])
+        self.widget = self._page(
+            "sampling-tab",
+            [
+                _two_columns(
+                    [
+                        self.temperature.widget,
+                        self.top_k_slider,
+                        _help("keeps only the k most probable tokens"),
+                        self.top_p_slider,
+                        _help("keeps the fewest top tokens whose probabilities add up to p"),
+                        self.min_p_slider,
+                        _help("keeps tokens with at least min-p × the top probability"),
+                        self.draws_slider,
+                        _row([self.seed_box, self.draw_button]),
+                        self.seed.message,
+                        self.editor.widget,
+                    ],
+                    [self.figure_view.widget, self.readout],
+                )
+            ],
+        )
         self.sync_controls()
         self.refresh()
 
@@ -964,11 +1083,21 @@ class SamplingTab(_TabView):
         kept = [labels[i] for i in np.flatnonzero(exact > 0)]
         threshold = None if state.min_p is None else state.min_p * float(before.max())
         key = (state.logits, state.temperature, state.top_k, state.top_p, state.min_p, state.n_draws, state.seed)
-        self.figure_view.show(key, lambda: self.figure_view.figure.update(
-            before, exact, frequencies, labels, cut, top_p=state.top_p, min_p_threshold=threshold,
-            title_before=f"before the filters (T = {format_number(state.temperature)})",
-            title_after=f"after, renormalised ({state.n_draws} draws, seed {state.seed})"),
-            self._description(before, exact, frequencies, labels, cut))
+        self.figure_view.show(
+            key,
+            lambda: self.figure_view.figure.update(
+                before,
+                exact,
+                frequencies,
+                labels,
+                cut,
+                top_p=state.top_p,
+                min_p_threshold=threshold,
+                title_before=f"before the filters (T = {format_number(state.temperature)})",
+                title_after=f"after, renormalised ({state.n_draws} draws, seed {state.seed})",
+            ),
+            self._description(before, exact, frequencies, labels, cut),
+        )
         lines = [f"kept: {', '.join(kept)}"]
         for name, indices in cut.items():
             if indices:
@@ -976,9 +1105,11 @@ class SamplingTab(_TabView):
         # Total variation distance: half the L1 gap, the largest probability any event can be off by.
         gap = 0.5 * float(np.abs(frequencies - exact).sum())
         lines.append(f"draws vs exact: total variation {gap:.3f}")
-        lines.append('<span style="font-size:15px">(total variation = half the sum of |share − probability|: '
-                     "the most that any set of tokens is over- or under-drawn; 0 means a perfect match, "
-                     "and it shrinks as draws grow)</span>")
+        lines.append(
+            '<span style="font-size:15px">(total variation = half the sum of |share − probability|: '
+            "the most that any set of tokens is over- or under-drawn; 0 means a perfect match, "
+            "and it shrinks as draws grow)</span>"
+        )
         _set_readout(self.readout, lines)
         self._changed()
 
@@ -991,8 +1122,11 @@ class SamplingTab(_TabView):
                 parts.append(f"{label} {before[i]:.3f} → cut by {cut_names[label]}")
             else:
                 parts.append(f"{label} {before[i]:.3f} → {exact[i]:.3f} (drawn {frequencies[i]:.3f})")
-        return ("Two bar charts, tokens from most to least probable. Before the filters → after, renormalised: "
-                + "; ".join(parts) + ".")
+        return (
+            "Two bar charts, tokens from most to least probable. Before the filters → after, renormalised: "
+            + "; ".join(parts)
+            + "."
+        )
 
 
 class TrueClassPicker:
@@ -1007,16 +1141,20 @@ class TrueClassPicker:
         self.get, self._set, self._on_change = get, set, on_change
         self.buttons = []
         for i in range(MAX_CLASSES):
-            button = widgets.Button(description=str(i), layout=widgets.Layout(width="2.75em", margin="1px 2px",
-                                                                              padding="0"))
+            button = widgets.Button(
+                description=str(i), layout=widgets.Layout(width="2.75em", margin="1px 2px", padding="0")
+            )
             button.add_class("true-class-button")
             button.add_class(f"true-class-{i}")
             button.on_click(guard(lambda _button, i=i: self._clicked(i)))
             self.buttons.append(button)
-        label = widgets.HTML('<span style="font-size:17px;white-space:nowrap">true class</span>',
-                             layout=widgets.Layout(width="auto", margin="0 6px 0 4px"))
-        self.widget = widgets.HBox([label, *self.buttons],
-                                   layout=widgets.Layout(width="96%", flex_flow="row wrap", align_items="center"))
+        label = widgets.HTML(
+            '<span style="font-size:17px;white-space:nowrap">true class</span>',
+            layout=widgets.Layout(width="auto", margin="0 6px 0 4px"),
+        )
+        self.widget = widgets.HBox(
+            [label, *self.buttons], layout=widgets.Layout(width="96%", flex_flow="row wrap", align_items="center")
+        )
         self.widget.add_class("true-class")
         self.sync(n_classes)
 
@@ -1058,27 +1196,45 @@ class CrossEntropyTab(_TabView):
         state = self.state
         guard = self._guarded
         self.editor = LogitsEditor(state, self._logits_changed, guard)
-        self.true_class = TrueClassPicker(lambda: state.true_class, state.set_true_class, state.n_classes,
-                                          self.refresh, guard)
+        self.true_class = TrueClassPicker(
+            lambda: state.true_class, state.set_true_class, state.n_classes, self.refresh, guard
+        )
         self.true_class_buttons = self.true_class.widget
-        self.smoothing_slider = FloatSlider(value=label_smoothing, min=0.0, max=1.0, step=0.01,
-                                            description="label smoothing ε", readout_format=".2f",
-                                            style={"description_width": "9em"}, layout=widgets.Layout(width="96%"))
+        self.smoothing_slider = FloatSlider(
+            value=label_smoothing,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="label smoothing ε",
+            readout_format=".2f",
+            style={"description_width": "9em"},
+            layout=widgets.Layout(width="96%"),
+        )
         self.smoothing_slider.add_class("smoothing-slider")
-        self.smoothing = SliderBinding(self.smoothing_slider, lambda: state.label_smoothing,
-                                       state.set_label_smoothing)
-        self.smoothing_slider.observe(guard(lambda change: self.smoothing.moved(change["new"]) and self.refresh()),
-                                      names="value")
+        self.smoothing = SliderBinding(self.smoothing_slider, lambda: state.label_smoothing, state.set_label_smoothing)
+        self.smoothing_slider.observe(
+            guard(lambda change: self.smoothing.moved(change["new"]) and self.refresh()), names="value"
+        )
         self.readout = _readout("cross-entropy-readout")
-        self.figure_view = FigureView(figures.CrossEntropyFigure(MAX_CLASSES, theme or default_theme()),
-                                      "cross-entropy-plot")
+        self.figure_view = FigureView(
+            figures.CrossEntropyFigure(MAX_CLASSES, theme or default_theme()), "cross-entropy-plot"
+        )
         self.image = self.figure_view.image
-        self.widget = self._page("cross-entropy-tab", [_two_columns(
-            [self.true_class_buttons, _help("the class the label says is right", wide=True),
-             self.smoothing_slider,
-             _help("target y = (1 − ε)·one-hot + ε / C: spreads ε of the target over all classes"),
-             self.editor.widget],
-            [self.figure_view.widget, self.readout])])
+        self.widget = self._page(
+            "cross-entropy-tab",
+            [
+                _two_columns(
+                    [
+                        self.true_class_buttons,
+                        _help("the class the label says is right", wide=True),
+                        self.smoothing_slider,
+                        _help("target y = (1 − ε)·one-hot + ε / C: spreads ε of the target over all classes"),
+                        self.editor.widget,
+                    ],
+                    [self.figure_view.widget, self.readout],
+                )
+            ],
+        )
         self.refresh()
 
     def _logits_changed(self):
@@ -1096,18 +1252,24 @@ class CrossEntropyTab(_TabView):
         p, y, gradient, loss = state.probabilities, state.target, state.gradient, state.loss
         key = (state.logits, state.true_class, state.label_smoothing)
         g_text = ", ".join(f"{g:+.3f}" for g in gradient)
-        description = (f"Left: predicted p = [{', '.join(f'{v:.3f}' for v in p)}] beside target "
-                       f"y = [{', '.join(f'{v:.3f}' for v in y)}], true class {state.true_class} (✓, hatched). "
-                       f"Right: the gradient p − y = [{g_text}].")
-        self.figure_view.show(key, lambda: self.figure_view.figure.update(p, y, gradient, state.true_class),
-                              description)
-        _set_readout(self.readout, [
-            f"loss = {loss:.3f} nats = {loss / math.log(2):.3f} bits",
-            f"p(true class {state.true_class}) = {p[state.true_class]:.3f}",
-            f"lowest reachable loss (ε = {state.label_smoothing:.2f}): {state.minimum_loss:.3f} nats",
-            f"gradient p − y = [{g_text}]",
-            '<span style="font-size:15px">A negative gradient means gradient descent raises that logit.</span>',
-        ])
+        description = (
+            f"Left: predicted p = [{', '.join(f'{v:.3f}' for v in p)}] beside target "
+            f"y = [{', '.join(f'{v:.3f}' for v in y)}], true class {state.true_class} (✓, hatched). "
+            f"Right: the gradient p − y = [{g_text}]."
+        )
+        self.figure_view.show(
+            key, lambda: self.figure_view.figure.update(p, y, gradient, state.true_class), description
+        )
+        _set_readout(
+            self.readout,
+            [
+                f"loss = {loss:.3f} nats = {loss / math.log(2):.3f} bits",
+                f"p(true class {state.true_class}) = {p[state.true_class]:.3f}",
+                f"lowest reachable loss (ε = {state.label_smoothing:.2f}): {state.minimum_loss:.3f} nats",
+                f"gradient p − y = [{g_text}]",
+                '<span style="font-size:15px">A negative gradient means gradient descent raises that logit.</span>',
+            ],
+        )
         self._changed()
 
 
@@ -1123,8 +1285,13 @@ class AttentionTab(_TabView):
         guard = self._guarded
         self._quiet = False
         choices = sorted(set(self.D_CHOICES) | {self.state.d})
-        self.d_slider = SelectionSlider(options=choices, value=self.state.d, description="dimension d",
-                                        style={"description_width": "9em"}, layout=widgets.Layout(width="96%"))
+        self.d_slider = SelectionSlider(
+            options=choices,
+            value=self.state.d,
+            description="dimension d",
+            style={"description_width": "9em"},
+            layout=widgets.Layout(width="96%"),
+        )
         self.scaled_toggle = _checkbox(self.state.scaled, "divide scores by √d", "scale-toggle")
         self.causal_toggle = _checkbox(self.state.causal, "causal mask (no peeking ahead)", "causal-toggle")
         self.seed = SeedControl(lambda: state.seed, state.set_seed, self.refresh, guard, "attention-seed")
@@ -1135,17 +1302,29 @@ class AttentionTab(_TabView):
             widget.observe(guard(self._settings_changed), names="value")
         self.new_button.on_click(guard(self._new_queries))
         self.readout = _readout("attention-readout")
-        self.figure_view = FigureView(figures.AttentionFigure(self.state.tokens, theme or default_theme()),
-                                      "attention-plot")
+        self.figure_view = FigureView(
+            figures.AttentionFigure(self.state.tokens, theme or default_theme()), "attention-plot"
+        )
         self.image = self.figure_view.image
-        self.widget = self._page("attention-tab", [_two_columns(
-            [self.d_slider, _help("length of each query and key vector (random, N(0, 1) entries)"),
-             self.scaled_toggle, _help("without it, dot products grow like √d and softmax saturates", wide=True),
-             self.causal_toggle, _help("a token may only look at itself and earlier tokens", wide=True),
-             _row([self.seed_box, self.new_button]), self.seed.message,
-             self.readout],
-            [self.figure_view.widget],
-        )])
+        self.widget = self._page(
+            "attention-tab",
+            [
+                _two_columns(
+                    [
+                        self.d_slider,
+                        _help("length of each query and key vector (random, N(0, 1) entries)"),
+                        self.scaled_toggle,
+                        _help("without it, dot products grow like √d and softmax saturates", wide=True),
+                        self.causal_toggle,
+                        _help("a token may only look at itself and earlier tokens", wide=True),
+                        _row([self.seed_box, self.new_button]),
+                        self.seed.message,
+                        self.readout,
+                    ],
+                    [self.figure_view.widget],
+                )
+            ],
+        )
         self.refresh()
 
     def _settings_changed(self, _change=None):
@@ -1173,24 +1352,32 @@ class AttentionTab(_TabView):
         state = self.state
         weights, allowed = state.weights, state.mask
         key = (state.d, state.scaled, state.causal, state.seed)
-        rows = "; ".join(f"{token}: " + ", ".join(f"{w:.2f}" if ok else "masked" for w, ok in zip(row, mask))
-                         for token, row, mask in zip(state.tokens, weights, allowed))
+        rows = "; ".join(
+            f"{token}: " + ", ".join(f"{w:.2f}" if ok else "masked" for w, ok in zip(row, mask))
+            for token, row, mask in zip(state.tokens, weights, allowed)
+        )
         description = f"Heatmap of attention weights, one row per query token (keys in the same order). {rows}."
         self.figure_view.show(key, lambda: self.figure_view.figure.update(weights, allowed), description)
         scores = state.scores[allowed]
         bits = state.row_entropy_bits
         n = len(state.tokens)
         root = math.sqrt(state.d)
-        scale = (f"scores = q·k ÷ √{state.d}, and √{state.d} = {format_number(round(root, 2))}" if state.scaled
-                 else "scores = q·k (not divided by √d)")
-        _set_readout(self.readout, [
-            scale,
-            f"spread of scores (std): {scores.std():.2f}",
-            f"mean entropy per query: {bits.mean():.2f} bits (uniform over {n}: {math.log2(n):.2f})",
-            f"largest weight: {weights.max():.2f}",
-            '<span style="font-size:15px">Without √d, large d makes the scores spread out and softmax '
-            "saturates to one key.</span>",
-        ])
+        scale = (
+            f"scores = q·k ÷ √{state.d}, and √{state.d} = {format_number(round(root, 2))}"
+            if state.scaled
+            else "scores = q·k (not divided by √d)"
+        )
+        _set_readout(
+            self.readout,
+            [
+                scale,
+                f"spread of scores (std): {scores.std():.2f}",
+                f"mean entropy per query: {bits.mean():.2f} bits (uniform over {n}: {math.log2(n):.2f})",
+                f"largest weight: {weights.max():.2f}",
+                '<span style="font-size:15px">Without √d, large d makes the scores spread out and softmax '
+                "saturates to one key.</span>",
+            ],
+        )
         self._changed()
 
 
