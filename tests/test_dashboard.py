@@ -466,23 +466,30 @@ def test_new_queries_button_changes_the_heatmap():
 # --------------------------------------------------------------------------- the app and the CLI
 
 
-def test_build_app_has_the_four_tabs_and_builds_them_when_selected():
+def test_build_app_has_the_five_tabs_and_builds_them_when_selected():
     app = build_app()
-    assert app.titles == ("1 · Temperature & logits", "2 · Sampling", "3 · Cross-entropy", "4 · Attention")
-    assert app.explorer_tabs.built == [True, False, False, False]
+    assert app.titles == (
+        "1 · Temperature & logits",
+        "2 · Sampling",
+        "3 · Cross-entropy",
+        "4 · Attention",
+        "5 · Generate",
+    )
+    assert app.explorer_tabs.built == [True, False, False, False, False]
     assert app.children[0].children == (app.explorer_tabs[0].widget,)
     app.selected_index = 3
-    assert app.explorer_tabs.built == [True, False, False, True]
+    assert app.explorer_tabs.built == [True, False, False, True, False]
     assert app.children[3].children == (app.explorer_tabs._tabs[3].widget,)
     assert [type(tab).__name__ for tab in app.explorer_tabs] == [
         "TemperatureTab",
         "SamplingTab",
         "CrossEntropyTab",
         "AttentionTab",
+        "GenerateTab",
     ]
     assert [child.children for child in app.children] == [(tab.widget,) for tab in app.explorer_tabs]
     assert all(bytes(tab.image.value).startswith(b"\x89PNG") for tab in app.explorer_tabs)
-    assert build_app(lazy=False).explorer_tabs.built == [True] * 4
+    assert build_app(lazy=False).explorer_tabs.built == [True] * 5
 
 
 def test_dark_theme_changes_the_figure_background():
@@ -735,9 +742,16 @@ def test_every_tab_round_trips_its_settings_through_a_link():
 
 def test_the_tab_registry_is_the_one_place_tabs_are_listed():
     from softmax_teach.dashboard.app import TAB_NAMES, TAB_SPECS, TabSpec
+    from softmax_teach.dashboard.generate import GenerateTab
 
-    assert [spec.factory for spec in TAB_SPECS] == [TemperatureTab, SamplingTab, CrossEntropyTab, AttentionTab]
-    assert TAB_NAMES == ("temperature", "sampling", "cross-entropy", "attention")
+    assert [spec.factory for spec in TAB_SPECS] == [
+        TemperatureTab,
+        SamplingTab,
+        CrossEntropyTab,
+        AttentionTab,
+        GenerateTab,
+    ]
+    assert TAB_NAMES == ("temperature", "sampling", "cross-entropy", "attention", "generate")
     assert isinstance(TAB_SPECS[0], TabSpec)
 
 

@@ -33,9 +33,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 TESTS = Path(__file__).resolve().parent
 AXE = TESTS / "node_modules" / "axe-core" / "axe.min.js"
 TAB1 = ".temperature-tab"
-TAB_NAMES = ["temperature", "sampling", "cross-entropy", "attention"]
-TAB_ROOTS = [".temperature-tab", ".sampling-tab", ".cross-entropy-tab", ".attention-tab"]
-FIGURES = ["probability-plot", "sampling-plot", "cross-entropy-plot", "attention-plot"]
+TAB_NAMES = ["temperature", "sampling", "cross-entropy", "attention", "generate"]
+TAB_ROOTS = [".temperature-tab", ".sampling-tab", ".cross-entropy-tab", ".attention-tab", ".generate-tab"]
+FIGURES = ["probability-plot", "sampling-plot", "cross-entropy-plot", "attention-plot", "generate-plot"]
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
@@ -471,8 +471,8 @@ def test_bad_link_values_get_the_messages_of_bad_typed_values(server, browser):
 # --------------------------------------------------------------------------- every tab, accessibility, layout
 def test_every_tab_opens_and_draws(page):
     tabs = page.locator(".softmax-explorer .lm-TabBar-tab")
-    assert tabs.count() == 4
-    for index in range(1, 4):
+    assert tabs.count() == 5
+    for index in range(1, 5):
         open_tab(page, index)
     before = page.locator("img.attention-plot").get_attribute("src")
     page.locator(".causal-toggle input").check()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 
 from softmax_teach.dashboard.figures import check_theme
+from softmax_teach.dashboard.generate import GenerateTab
 from softmax_teach.dashboard.state import format_query, parse_query
 from softmax_teach.dashboard.views import (
     AttentionTab,
@@ -46,6 +47,7 @@ TAB_SPECS = (
     TabSpec("sampling", "Sampling", SamplingTab),
     TabSpec("cross-entropy", "Cross-entropy", CrossEntropyTab),
     TabSpec("attention", "Attention", AttentionTab),
+    TabSpec("generate", "Generate", GenerateTab),
 )
 TAB_NAMES = tuple(spec.name for spec in TAB_SPECS)
 TAB_TITLES = tuple(f"{i} · {spec.title}" for i, spec in enumerate(TAB_SPECS, start=1))
