@@ -24,12 +24,13 @@ import re
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from softmax_teach import numerics
-from softmax_teach.dashboard import TemperatureTab
-from softmax_teach.dashboard.server import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test machinery it shares
+
+from voila_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
     FIRST_FIGURE_JS,
@@ -37,6 +38,9 @@ from softmax_teach.dashboard.server import (
     WATCH_FIGURE_JS,
     VoilaServer,
 )
+
+from softmax_teach import numerics
+from softmax_teach.dashboard import TemperatureTab
 
 SLIDER_CHANGES = 50
 

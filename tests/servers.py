@@ -1,6 +1,6 @@
 """Process helpers for the server tests and ``bench/bench_classroom.py`` (test machinery, not the package).
 
-- :func:`running_voila`: a :class:`~softmax_teach.dashboard.server.VoilaServer` that is always
+- :func:`running_voila`: a :class:`voila_server.VoilaServer` that is always
   stopped, and whose kernels are checked to be gone afterwards;
 - :class:`ExtensionServer`: ``jupyter server`` with Voila's extension, serving the dashboard at
   ``/voila/render/notebooks/dashboard.ipynb`` (the Binder / JupyterHub path);
@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import psutil
+from voila_server import VoilaServer, free_port
 
 from softmax_teach.cli import dashboard_environment
 from softmax_teach.dashboard.extension import RENDER_PATH, jupyter_server_command
-from softmax_teach.dashboard.server import VoilaServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 _KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]+)\.json")

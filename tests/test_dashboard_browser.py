@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from voila_server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS, VoilaServer
 
 from softmax_teach import numerics
 from softmax_teach.dashboard import TemperatureTab
-from softmax_teach.dashboard.server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS, VoilaServer
 from softmax_teach.dashboard.state import SamplingState
 
 pytestmark = pytest.mark.timeout(900)

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from servers import ExtensionServer, processes_alive, wait_until
+from voila_server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS
 from widget_client import fetch
-
-from softmax_teach.dashboard.server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS
 
 pytestmark = pytest.mark.timeout(420)
 

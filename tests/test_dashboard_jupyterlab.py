@@ -19,8 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from softmax_teach.dashboard.server import CHROMIUM, CHROMIUM_ARGS, free_port
+from voila_server import CHROMIUM, CHROMIUM_ARGS, free_port
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -14,8 +14,7 @@ import re
 
 import psutil
 import pytest
-
-from softmax_teach.dashboard.server import VoilaServer
+from voila_server import VoilaServer
 
 pytestmark = pytest.mark.timeout(420)
 

@@ -18,8 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from softmax_teach.dashboard.server import free_port
+from voila_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
