@@ -12,7 +12,6 @@ only that the page shows the right state but that it *stays* right once the echo
 import base64
 import json
 import math
-import os
 import shutil
 import subprocess
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from voila_server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS, VoilaServer
+from voila_server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS, VoilaServer, require_chromium, stays
 
 from softmax_teach import numerics
 from softmax_teach.dashboard import TemperatureTab
@@ -37,10 +36,7 @@ TAB_NAMES = ["temperature", "sampling", "cross-entropy", "attention", "generate"
 TAB_ROOTS = [".temperature-tab", ".sampling-tab", ".cross-entropy-tab", ".attention-tab", ".generate-tab"]
 FIGURES = ["probability-plot", "sampling-plot", "cross-entropy-plot", "attention-plot", "generate-plot"]
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests (apt-get install chromium)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed, so the browser tests cannot run here", allow_module_level=True)
+require_chromium(pytest)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -105,21 +101,6 @@ def wait_for_value(page, selector, value, timeout=90_000):
         arg=[selector, value],
         timeout=timeout,
     )
-
-
-def stays(page, check, seconds=2.5, interval=0.1):
-    """``check()`` holds now and keeps holding for ``seconds`` (the front end's echoes come back meanwhile).
-
-    Returns the first failing value, or None.
-    """
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result is not True:
-            return result
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(interval)
 
 
 def readouts(page, root, n):
@@ -227,7 +208,7 @@ def test_pasted_800_with_stable_off_stays_800_and_overflows_then_1000_2000_3000(
         )
         return True if shown == ("800, 1, 0.1", ["800.00", "1.00", "0.10"], "p = [nan, 0.000, 0.000]", True) else shown
 
-    assert stays(page, first) is None
+    assert stays(first) is None
     paste(page, TAB1, "1000, 2000, 3000")
     wait_for_text(page, f"{TAB1} .logit-slider-2 .widget-readout", "3000.00")
 
@@ -239,7 +220,7 @@ def test_pasted_800_with_stable_off_stays_800_and_overflows_then_1000_2000_3000(
         )
         return True if shown == ("1000, 2000, 3000", ["1000.00", "2000.00", "3000.00"], True) else shown
 
-    assert stays(page, second) is None
+    assert stays(second) is None
     page.locator(f"{TAB1} .stable-toggle input").check()
     wait_for_text(page, f"{TAB1} .probabilities-readout", "p = [0.000, 0.000, 1.000]")
     assert page.js_errors == []
@@ -315,7 +296,7 @@ def test_two_quick_randomise_clicks_leave_sliders_box_and_state_in_step(page):
 
     page.wait_for_function("() => document.querySelector('.temperature-tab .logits-text input').value !== '2, 1, 0.1'")
     time.sleep(1.0)  # let the three clicks' echoes come back
-    assert stays(page, consistent, seconds=3.0) is None
+    assert stays(consistent, seconds=3.0) is None
     values = [float(v) for v in box.input_value().split(", ")]
     wait_for_text(page, f"{TAB1} .probabilities-readout", probabilities_text(values))
 
@@ -334,7 +315,7 @@ def test_typed_round_temperatures_are_exact(page, typed):
         )
         return True if shown == (typed, probabilities_text([2, 1, 0.1], temperature)) else shown
 
-    assert stays(page, exact) is None
+    assert stays(exact) is None
     if typed == "0.5":
         assert probabilities_text([2, 1, 0.1], 0.5) == "p = [0.864, 0.117, 0.019]"  # not 0.863 (T = 0.501)
     # The keyboard lands on round values too: 30 steps of 0.01 in log10 T from 0.5 is T = 1 exactly.
@@ -390,12 +371,12 @@ def test_true_class_buttons_always_match_the_class_count(page):
     assert buttons() == [["0", False], ["1", False], ["2 ✓", True]]
     press(page, f"{root} .classes-slider", "ArrowLeft")  # 3 -> 2 classes
     page.wait_for_function("() => document.querySelector('.cross-entropy-tab .true-class-2').offsetParent === null")
-    assert stays(page, lambda: True if buttons() == [["0", False], ["1 ✓", True]] else buttons()) is None
+    assert stays(lambda: True if buttons() == [["0", False], ["1 ✓", True]] else buttons()) is None
     paste(page, root, "1, 2, 3, 4, 5")
     page.wait_for_function("() => document.querySelector('.cross-entropy-tab .true-class-4').offsetParent !== null")
     paste(page, root, "2, 1")
     page.wait_for_function("() => document.querySelector('.cross-entropy-tab .true-class-2').offsetParent === null")
-    assert stays(page, lambda: True if [b[0].split()[0] for b in buttons()] == ["0", "1"] else buttons()) is None
+    assert stays(lambda: True if [b[0].split()[0] for b in buttons()] == ["0", "1"] else buttons()) is None
     # The keyboard picks a class too (Tab to a button, Enter).
     page.locator(f"{root} .true-class-0").focus()
     page.keyboard.press("Enter")
@@ -425,7 +406,7 @@ def test_a_link_opens_exactly_that_state_and_a_reload_keeps_it(server, browser):
 
         wanted = ("2 · Sampling", "0.7", "0.90", "3, 2.5, 2, 1", f"kept: {', '.join(kept)}")
         page.wait_for_function("() => document.querySelector('.sampling-tab .sampling-readout') !== null")
-        assert stays(page, lambda: True if shown() == wanted else shown()) is None
+        assert stays(lambda: True if shown() == wanted else shown()) is None
         # The URL follows the page; a reload (a new kernel) shows the same state.
         type_into(page, f"{root} .temperature-text", "1.5")
         page.wait_for_function("() => window.location.search.includes('T=1.5')")
@@ -438,7 +419,7 @@ def test_a_link_opens_exactly_that_state_and_a_reload_keeps_it(server, browser):
             " return b && b.value === '1.5'; }",
             timeout=180_000,
         )
-        assert stays(page, lambda: True if shown()[:4] == wanted else shown()) is None
+        assert stays(lambda: True if shown()[:4] == wanted else shown()) is None
         # "copy link" shows the link of what is on the page.
         page.locator(".copy-link-button").click()
         page.wait_for_function(

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from voila_server import CHROMIUM, CHROMIUM_ARGS, free_port
+from voila_server import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, stays
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -27,10 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_introduction.ipynb"
 TAB = ".temperature-tab"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+require_chromium(pytest)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -136,16 +133,6 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
             def readouts():
                 return [page.locator(f"{TAB} .logit-slider-{i} .widget-readout").inner_text() for i in range(3)]
 
-            def stays(check, seconds=3.0):
-                deadline = time.monotonic() + seconds
-                while True:
-                    result = check()
-                    if result is not True:
-                        return result
-                    if time.monotonic() > deadline:
-                        return None
-                    time.sleep(0.1)
-
             box.fill("800, 1, 0.1")
             box.press("Enter")
             page.wait_for_function(
@@ -160,7 +147,7 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
                 )
                 return True if shown == ("800, 1, 0.1", ["800.00", "1.00", "0.10"], True) else shown
 
-            assert stays(first) is None
+            assert stays(first, seconds=3.0) is None
             box.fill("1000, 2000, 3000")
             box.press("Enter")
             page.wait_for_function(
@@ -180,7 +167,7 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
                     else shown
                 )
 
-            assert stays(second) is None
+            assert stays(second, seconds=3.0) is None
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             page.screenshot(path=str(ROOT / "test-artifacts" / "jupyterlab-notebook01-overflow.png"))
         finally:

@@ -248,3 +248,28 @@ WATCH_FIGURE_JS = """() => {
   new MutationObserver(() => window.__figureChanges.push(performance.now()))
     .observe(img, {attributes: true, attributeFilter: ['src']});
 }"""
+
+
+def stays(check, seconds=2.5, interval=0.1):
+    """``check()`` returns True now and keeps returning it for ``seconds`` (late echoes of a front
+    end come back meanwhile). Returns the first value that was not True, or None."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result is not True:
+            return result
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(interval)
+
+
+def require_chromium(pytest):
+    """Skip a browser test module without Debian's chromium, except in CI (CI=true), where it fails."""
+    import os
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                f"{CHROMIUM} is missing: CI must run the browser tests (apt-get install chromium)", pytrace=False
+            )
+        pytest.skip(f"{CHROMIUM} is not installed, so the browser tests cannot run here", allow_module_level=True)

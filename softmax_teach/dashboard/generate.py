@@ -174,6 +174,12 @@ class GenerateState:
         return errors
 
 
+def _filter_slider(kind, description, **range_):
+    return kind(
+        description=description, style={"description_width": "9em"}, layout=widgets.Layout(width="96%"), **range_
+    )
+
+
 class GenerateTab(_TabView):
     """Tab 5: type a text, see the model's next characters as bars, and sample with the filters."""
 
@@ -196,31 +202,12 @@ class GenerateTab(_TabView):
         self.text_box.observe(guard(self._text_entered), names="value")
         self.text_message = widgets.HTML()
         self.temperature = TemperatureControl(lambda: state.temperature, state.set_temperature, self.refresh, guard)
-        self.top_k_slider = widgets.IntSlider(
-            value=0,
-            min=0,
-            max=32,
-            description="top-k (0: off)",
-            style={"description_width": "9em"},
-            layout=widgets.Layout(width="96%"),
+        self.top_k_slider = _filter_slider(widgets.IntSlider, "top-k (0: off)", value=0, min=0, max=32)
+        self.top_p_slider = _filter_slider(
+            widgets.FloatSlider, "top-p (1: off)", value=1.0, min=0.01, max=1.0, step=0.01
         )
-        self.top_p_slider = widgets.FloatSlider(
-            value=1.0,
-            min=0.01,
-            max=1.0,
-            step=0.01,
-            description="top-p (1: off)",
-            style={"description_width": "9em"},
-            layout=widgets.Layout(width="96%"),
-        )
-        self.min_p_slider = widgets.FloatSlider(
-            value=0.0,
-            min=0.0,
-            max=1.0,
-            step=0.01,
-            description="min-p (0: off)",
-            style={"description_width": "9em"},
-            layout=widgets.Layout(width="96%"),
+        self.min_p_slider = _filter_slider(
+            widgets.FloatSlider, "min-p (0: off)", value=0.0, min=0.0, max=1.0, step=0.01
         )
         for slider, name, setter in (
             (self.top_k_slider, "top-k", state.set_top_k),
