@@ -533,7 +533,43 @@ class LogitsEditor:
         self._show_text()
 
 
-class TemperatureControl:
+class _TypedValue:
+    """A text box bound to one value of the state: a typed text is parsed (a bad one gets a message
+    and changes nothing), and the box always shows the state's value (its own echo is ignored)."""
+
+    def _bind_text(self, get, set, on_change, parse, format):
+        self.get, self._set, self._on_change = get, set, on_change
+        self._parse, self._format = parse, format
+        self._syncing_text = False
+        self.message = widgets.HTML()
+
+    def _text_entered(self, change):
+        if self._syncing_text:
+            return
+        try:
+            self._set(self._parse(change["new"]))
+        except ValueError as error:
+            self.message.value = _message(str(error))
+            return
+        self.message.value = ""
+        self.sync_from_state()
+        self._on_change()
+
+    def show_error(self, text):
+        self.message.value = _message(text)
+
+    def _show_text(self):
+        self._syncing_text = True
+        try:
+            self.text.value = self._format(self.get())
+        finally:
+            self._syncing_text = False
+
+    def sync_from_state(self):
+        self._show_text()
+
+
+class TemperatureControl(_TypedValue):
     """A log-scale temperature slider with a box that shows T and takes a typed T exactly.
 
     The slider steps 0.01 in log10 T; a position next to a round value (0.1, 0.5, 1, 2, 5 …) means
@@ -542,7 +578,7 @@ class TemperatureControl:
     """
 
     def __init__(self, get, set, on_change, guard, *, description="temperature T"):
-        self.get, self._set, self._on_change = get, set, on_change
+        self._bind_text(get, set, on_change, parse_temperature, format_number)
         self.slider = FloatLogSlider(
             value=get(),
             base=10,
@@ -566,8 +602,6 @@ class TemperatureControl:
         )
         self.text.add_class("temperature-text")
         self.text.observe(guard(self._text_entered), names="value")
-        self._syncing_text = False
-        self.message = widgets.HTML()
         self.message.add_class("temperature-message")
         self.widget = widgets.VBox(
             [widgets.HBox([self.slider, self.text], layout=widgets.Layout(width="96%")), self.message]
@@ -579,38 +613,16 @@ class TemperatureControl:
             self._show_text()
             self._on_change()
 
-    def _text_entered(self, change):
-        if self._syncing_text:
-            return
-        try:
-            self._set(parse_temperature(change["new"]))
-        except ValueError as error:
-            self.message.value = _message(str(error))
-            return
-        self.message.value = ""
-        self.sync_from_state()
-        self._on_change()
-
-    def show_error(self, text):
-        self.message.value = _message(text)
-
-    def _show_text(self):
-        self._syncing_text = True
-        try:
-            self.text.value = format_number(self.get())
-        finally:
-            self._syncing_text = False
-
     def sync_from_state(self):
         self.binding.show()
         self._show_text()
 
 
-class SeedControl:
+class SeedControl(_TypedValue):
     """A box for a seed that refuses anything but a whole number (``3.7``, ``1e3``), with a message."""
 
     def __init__(self, get, set, on_change, guard, css_class):
-        self.get, self._set, self._on_change = get, set, on_change
+        self._bind_text(get, set, on_change, parse_seed, str)
         self.text = widgets.Text(
             value=str(get()),
             description="seed",
@@ -619,32 +631,8 @@ class SeedControl:
             layout=widgets.Layout(width="12em"),
         )
         self.text.add_class(css_class)
-        self.text.observe(guard(self._entered), names="value")
-        self._syncing = False
-        self.message = widgets.HTML()
+        self.text.observe(guard(self._text_entered), names="value")
         self.message.add_class(f"{css_class}-message")
-
-    def _entered(self, change):
-        if self._syncing:
-            return
-        try:
-            self._set(parse_seed(change["new"]))
-        except ValueError as error:
-            self.message.value = _message(str(error))
-            return
-        self.message.value = ""
-        self.sync_from_state()
-        self._on_change()
-
-    def show_error(self, text):
-        self.message.value = _message(text)
-
-    def sync_from_state(self):
-        self._syncing = True
-        try:
-            self.text.value = str(self.get())
-        finally:
-            self._syncing = False
 
 
 class _TabView:
