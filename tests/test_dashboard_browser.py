@@ -262,7 +262,11 @@ def test_slider_ranges_follow_the_state_both_ways(page):
     page.mouse.move(x + 10, y, steps=5)
     page.mouse.up()
     page.wait_for_function("() => document.querySelector('.temperature-tab .logits-text input').value !== '2, 1, 0.1'")
-    moved = float(page.locator(f"{TAB1} .logits-text input").input_value().split(",")[1])
+    box = page.locator(f"{TAB1} .logits-text input")
+    settled = box.input_value()
+    while stays(lambda s=settled: True if box.input_value() == s else box.input_value(), seconds=1.0) is not None:
+        settled = box.input_value()  # the drag's last moves are still arriving: a paste now could be overwritten
+    moved = float(settled.split(",")[1])
     assert 1.0 < moved < 2.0, moved
     paste(page, TAB1, "1000, 2000, 3000")
     page.wait_for_function(

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import wait_until
 from voila_server import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, stays
 
 pytestmark = pytest.mark.timeout(900)
@@ -147,6 +148,8 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
                 )
                 return True if shown == ("800, 1, 0.1", ["800.00", "1.00", "0.10"], True) else shown
 
+            # Each readout is its own widget: wait until all of them show the paste, then see it hold.
+            wait_until(lambda: first() is True, 60, message="the pasted 800, 1, 0.1 shown everywhere")
             assert stays(first, seconds=3.0) is None
             box.fill("1000, 2000, 3000")
             box.press("Enter")
@@ -167,6 +170,7 @@ def test_pasted_logits_survive_jupyterlab_echo_and_the_overflow_shows(lab):
                     else shown
                 )
 
+            wait_until(lambda: second() is True, 60, message="the pasted 1000, 2000, 3000 shown everywhere")
             assert stays(second, seconds=3.0) is None
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             page.screenshot(path=str(ROOT / "test-artifacts" / "jupyterlab-notebook01-overflow.png"))
