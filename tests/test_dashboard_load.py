@@ -10,11 +10,21 @@ import asyncio
 
 import pytest
 from servers import running_voila
-from widget_client import arrive_and_move
+from widget_client import PageError, arrive_and_move
 
 pytestmark = pytest.mark.timeout(420)
 
 STUDENTS = 8
+
+
+async def arrive_like_a_student(url, temperature):
+    """A student whose page says the kernel could not start does what the page asks: reload, once."""
+    try:
+        return await arrive_and_move(url, temperature)
+    except PageError as error:
+        if error.status != 200:
+            raise  # a refusal (class full, cross-site) is not a failed start
+        return await arrive_and_move(url, temperature)
 
 
 def test_eight_students_at_once_are_each_served_and_each_slider_redraws_their_figure():
@@ -22,7 +32,7 @@ def test_eight_students_at_once_are_each_served_and_each_slider_redraws_their_fi
 
         async def lesson():
             temperatures = [1.5 + 0.25 * i for i in range(STUDENTS)]  # all different from the start, T = 1
-            students = await asyncio.gather(*(arrive_and_move(server.url, t) for t in temperatures))
+            students = await asyncio.gather(*(arrive_like_a_student(server.url, t) for t in temperatures))
             # Then everyone moves the slider once more, at the same time.
             again = await asyncio.gather(*(s.move_and_wait_for_figure(s.slider, 0.4, s.figure) for s in students))
             for s in students:
