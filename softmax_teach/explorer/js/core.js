@@ -306,6 +306,26 @@ export function draw(probs, n, seed, stream = 0) {
   return out;
 }
 
+/**
+ * The first `n` numbers of {@link createRandom}`(seed, stream)`: what the Python twin is checked against.
+ * @returns {number[]}
+ */
+export function uniforms(seed, stream, n) {
+  const random = createRandom(seed, stream);
+  return Array.from({ length: n }, random);
+}
+
+/**
+ * `n` draws from the filtered distribution of {@link filterDistribution}: the Sampling tab's
+ * histogram and the Generate tab's next character.
+ * @param {number[]} logits @param {object} options as for filterDistribution
+ * @param {number} n @param {number} seed @param {number} [stream=0]
+ * @returns {number[]}
+ */
+export function drawFiltered(logits, options, n, seed, stream = 0) {
+  return draw(filterDistribution(logits, options).after, n, seed, stream);
+}
+
 /** Share of `draws` on each of `nClasses` classes. @returns {number[]} */
 export function frequencies(draws, nClasses) {
   const counts = new Array(nClasses).fill(0);
