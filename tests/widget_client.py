@@ -286,27 +286,76 @@ class WidgetClient:
         )
         return time.perf_counter() - started, bytes(message["buffers"][0])
 
+    async def settle(self, timeout=60.0):
+        """Wait until the kernel has handled every message sent so far; returns the seconds waited.
+
+        A kernel handles its shell channel in order, so the reply to a ``comm_info_request`` sent
+        now arrives only after every earlier widget update has been processed.
+        """
+        started = time.perf_counter()
+        await self.comm_info(timeout)
+        return time.perf_counter() - started
+
+    async def update_and_settle(self, comm_id, state, timeout=60.0):
+        """Send a widget state update as the front end does and wait until the kernel handled it; seconds."""
+        started = time.perf_counter()
+        await self.send(
+            "comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": state, "buffer_paths": []}}
+        )
+        await self.settle(timeout)
+        return time.perf_counter() - started
+
 
 TEMPERATURE_SLIDER = ("FloatLogSliderModel", "temperature-slider")
 FIGURE = ("ImageModel", "probability-plot")
 
 
-async def arrive_and_move(base_url, temperature, page_path="", token=None):
-    """One student arriving: page, channel, widget state, one temperature change answered by a new figure.
+def serves_old_dashboard(states):
+    """True when the page's widgets are the old kernel-drawn dashboard (a PNG figure widget)."""
+    return any(
+        state.get("_model_name") == FIGURE[0] and FIGURE[1] in state.get("_dom_classes", ())
+        for state in states.values()
+    )
 
-    ``temperature`` must differ from the current one (1 on a fresh page), or nothing is redrawn.
+
+def explorer_tab(states, name="Temperature"):
+    """The comm id of the Explorer's anywidget tab whose class name contains ``name`` (e.g. ``TemperatureTab``).
+
+    anywidget names each widget's front-end module ``_anywidget_id`` (``module.ClassName``).
+    """
+    for comm_id, state in states.items():
+        if state.get("_model_name") == "AnyModel" and name in str(state.get("_anywidget_id", "")):
+            return comm_id
+    names = sorted(
+        str(state.get("_anywidget_id")) for state in states.values() if state.get("_model_name") == "AnyModel"
+    )
+    raise LookupError(f"no Explorer tab named like {name!r} among the anywidgets {names}")
+
+
+async def arrive_and_move(base_url, temperature, page_path="", token=None):
+    """One student arriving: page, channel, widget state, one temperature change answered by the kernel.
+
+    On the old dashboard (kernel-drawn figures) the answer is a new PNG; ``temperature`` must then
+    differ from the current one (1 on a fresh page), or nothing is redrawn. On the Explorer (the
+    figure is drawn in the browser) the answer is the kernel having validated the new state.
 
     Returns the connected client with ``arrived_to_figure`` (seconds from arriving to the first
-    slider response), ``slider_to_figure`` (seconds of that change alone) and ``png`` set.
+    slider response), ``slider_to_figure`` (seconds of that change alone), ``old`` (which app),
+    ``slider`` (the comm that was moved) and, on the old dashboard, ``figure`` and ``png``.
     """
     client = WidgetClient(base_url, page_path, token=token)
     started = time.perf_counter()
     await client.fetch_page()
     await client.connect()
     await client.request_states()
-    client.slider, client.figure = client.find(*TEMPERATURE_SLIDER), client.find(*FIGURE)
-    client.slider_to_figure, client.png = await client.move_and_wait_for_figure(
-        client.slider, temperature, client.figure
-    )
+    client.old = serves_old_dashboard(client.states)
+    if client.old:
+        client.slider, client.figure = client.find(*TEMPERATURE_SLIDER), client.find(*FIGURE)
+        client.slider_to_figure, client.png = await client.move_and_wait_for_figure(
+            client.slider, temperature, client.figure
+        )
+    else:
+        client.slider, client.figure, client.png = explorer_tab(client.states), None, None
+        client.slider_to_figure = await client.update_and_settle(client.slider, {"temperature": temperature})
     client.arrived_to_figure = time.perf_counter() - started
     return client

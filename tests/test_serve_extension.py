@@ -1,7 +1,7 @@
 """The dashboard through Voila's Jupyter server extension (``/voila/render/...``, as on Binder and JupyterHub).
 
 A ``jupyter server`` with Voila's extension and the dashboard's settings
-(:mod:`softmax_teach.dashboard.extension`) runs on a free port of 127.0.0.1 with a token; the
+(:mod:`softmax_teach.serve.extension`) runs on a free port of 127.0.0.1 with a token; the
 page must use our template, hide the code, and come alive in chromium. The server is always
 stopped, and no kernel may outlive it.
 """
