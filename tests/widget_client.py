@@ -359,3 +359,56 @@ async def arrive_and_move(base_url, temperature, page_path="", token=None):
         client.slider_to_figure = await client.update_and_settle(client.slider, {"temperature": temperature})
     client.arrived_to_figure = time.perf_counter() - started
     return client
+
+
+def forged_v1_frames():
+    """``{name: frame}``: binary (and one text) frames a hostile v1 client could send (issue 17, item 8).
+
+    Each would make jupyter_server 2.21's ``deserialize_msg_from_ws_v1`` loop for ever (a count of
+    2**62 offsets), read past the frame, or fail inside the server; the served dashboard must close
+    such a client's websocket and go on serving everyone else.
+    """
+    message = {
+        "header": {"msg_id": "forged", "msg_type": "comm_info_request", "session": "s", "username": "u"},
+        "parent_header": {},
+        "metadata": {},
+        "content": {},
+    }
+    good = encode_v1("shell", message)
+    count = int.from_bytes(good[:8], "little")
+    offsets = [int.from_bytes(good[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+
+    def with_offsets(new_offsets):
+        return good[:8] + b"".join(o.to_bytes(8, "little") for o in new_offsets) + good[8 * (count + 1) :]
+
+    swapped = offsets[:]
+    swapped[2], swapped[3] = swapped[3], swapped[2]
+    return {
+        "count 2**62": (2**62).to_bytes(8, "little") + good[8:],
+        "count 2**64-1": b"\xff" * 8 + good[8:],
+        "offset past the end": with_offsets(offsets[:-1] + [len(good) + 2**40]),
+        "offsets out of order": with_offsets(swapped),
+        "empty frame": b"",
+        "seven bytes": b"\x06" + bytes(6),
+        "text frame": '{"channel": "shell"}',
+    }
+
+
+async def close_code_after_sending(client, frame, timeout=5.0):
+    """Send ``frame`` on a connected client; returns the close code the server answered with, or None.
+
+    Messages the kernel sends meanwhile (status, ...) are read and dropped until the server closes
+    the websocket or ``timeout`` seconds pass.
+    """
+    from websockets.exceptions import ConnectionClosed
+
+    await client.websocket.send(frame)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            await asyncio.wait_for(client.websocket.recv(), max(deadline - time.monotonic(), 0.01))
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else -1
+    except TimeoutError:
+        return None
+    return None
