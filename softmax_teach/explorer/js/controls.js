@@ -84,15 +84,21 @@ export function slider({ label, min, max, step, value, valueText = String, onInp
  * shown next to the box (role="alert" is avoided: the message is polite, linked by
  * aria-describedby, and the box gets aria-invalid) and nothing else changes.
  */
-export function textBox({ label, value = "", parse, onValue, size = 18, className = "" }) {
+export function textBox({ label, value = "", parse, onValue, size = 18, className = "", rows = 0 }) {
   const id = nextId(label);
   const root = element("div", `explorer-control explorer-text ${className}`);
   const labelNode = element("label", "control-label", label);
   labelNode.htmlFor = id;
-  const input = element("input");
-  input.type = "text";
+  // rows > 0: a <textarea> (Enter reads it, Shift+Enter starts a new line).
+  const input = element(rows ? "textarea" : "input");
+  if (rows) {
+    input.rows = rows;
+    input.cols = size;
+  } else {
+    input.type = "text";
+    input.size = size;
+  }
   input.id = id;
-  input.size = size;
   input.spellcheck = false;
   input.autocomplete = "off";
   input.value = value;
@@ -116,7 +122,10 @@ export function textBox({ label, value = "", parse, onValue, size = 18, classNam
   };
   input.addEventListener("change", enter);
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") enter();
+    if (event.key === "Enter" && !event.shiftKey) {
+      if (rows) event.preventDefault();
+      enter();
+    }
   });
   root.append(labelNode, input, message);
   return {

@@ -68,7 +68,7 @@ export function createFigure(cssClass, { width = 480, height = 260 } = {}) {
 export function barChart(svg, width, height, options) {
   const { series, labels, title = "", yMax = 1, yMin = 0, yLabel = "", highlight = -1, banner = "" } = options;
   const hidden = Boolean(options.hidden);
-  const margin = { left: 52, right: 12, top: title ? 30 : 12, bottom: 40 };
+  const margin = { left: 52, right: 12, top: title ? 46 : 22, bottom: 40 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const y = (v) => margin.top + plotHeight * (1 - (v - yMin) / (yMax - yMin));
