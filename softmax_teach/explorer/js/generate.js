@@ -128,8 +128,8 @@ async function render({ model, el }) {
       (svg) =>
         barChart(svg, plot.width, plot.height, {
           series: [
-            { values: shown, cssClass: "series-0", label: "after the filters" },
-            { values: before, cssClass: "series-1", label: "before" },
+            { values: before, cssClass: "series-1", label: "before the filters" },
+            { values: shown, cssClass: "series-0", label: "after (renormalised)" },
           ],
           labels,
           title: `next character after …${text.slice(-16).replace(/\n/g, "⏎")}`,
