@@ -3,7 +3,8 @@
 ``call_js("core.js", [("softmax", [2, 1, 0.1]), ...])`` imports
 ``softmax_teach/explorer/js/core.js`` in one ``node`` process, calls each named export with its
 arguments and returns the results. Values cross as JSON; a non-finite number travels as
-``{"$number": "NaN"}`` (or ``"Infinity"``, ``"-Infinity"``) and comes back as a float.
+``{"$number": "NaN"}`` (or ``"Infinity"``, ``"-Infinity"``) and comes back as a float, and
+``{"$file": path}`` arrives in JavaScript as the file's bytes (a ``Uint8Array``).
 
 Without ``/usr/bin/node`` the tests that need it are skipped, except in CI (``CI=true``), where
 they fail: the same gate as chromium in ``tests/voila_server.py``.
@@ -29,7 +30,8 @@ import { readFileSync } from "node:fs";
 const request = JSON.parse(readFileSync(0, "utf8"));
 const module = await import(pathToFileURL(request.module).href);
 const revive = (value) => Array.isArray(value) ? value.map(revive)
-  : value !== null && typeof value === "object" && "$number" in value ? Number(value.$number) : value;
+  : value !== null && typeof value === "object" && "$number" in value ? Number(value.$number)
+  : value !== null && typeof value === "object" && "$file" in value ? new Uint8Array(readFileSync(value.$file)) : value;
 const out = [];
 for (const [name, ...args] of request.calls) {
   if (typeof module[name] !== "function") throw new Error(`${request.module} exports no function ${name}`);

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from softmax_teach import numerics
-from softmax_teach.explorer import parsing, prng
-from tests.explorer_node import call_js, require_node
+from softmax_teach.explorer import charlm, parsing, prng
+from tests.explorer_node import JS_DIR, call_js, require_node
 
 require_node()
 
@@ -494,3 +494,79 @@ def test_round_temperature_agrees_with_python(rng):
     results = call_js("core.js", [("roundTemperature", x) for x in positions])
     for x, got in zip(positions, results):
         assert got == parsing.round_temperature(x), x
+
+
+# --------------------------------------------------------------------------- the character model
+
+
+@pytest.fixture(scope="module")
+def tiny_lm():
+    from softmax_teach.tiny_lm import load_tiny_lm
+
+    return load_tiny_lm()
+
+
+WEIGHTS = {"$file": str(JS_DIR / charlm.WEIGHTS_FILE)}
+
+
+def random_text(rng, chars, length):
+    return "".join(rng.choice(list(chars), length))
+
+
+def test_charlm_reads_the_shipped_weights_exactly(tiny_lm):
+    (weights,) = call_js("charlm.js", [("readWeights", WEIGHTS)])
+    assert weights["vocabulary"] == "".join(tiny_lm.vocabulary.chars)
+    for name, array in tiny_lm.weights.items():
+        assert weights["tensors"][name]["shape"] == list(array.shape)
+        np.testing.assert_array_equal(np.asarray(weights["tensors"][name]["data"], dtype=np.float32), array.ravel())
+
+
+def test_charlm_logits_equal_tiny_lm(rng, tiny_lm):
+    from softmax_teach.data.text import load_text_split
+
+    corpus = load_text_split().validation_text
+    texts = ["t", "the chance of ", corpus[:400]]
+    texts += [
+        corpus[start : start + int(n)]
+        for start, n in zip(rng.integers(0, len(corpus) - 200, 60), rng.integers(1, 200, 60))
+    ]
+    texts += [random_text(rng, tiny_lm.vocabulary.chars, int(n)) for n in rng.integers(1, 120, 60)]
+    results = call_js("charlm.js", [("textLogits", WEIGHTS, text) for text in texts])
+    worst = 0.0
+    for text, logits in zip(texts, results):
+        expected = tiny_lm.logits(text)
+        np.testing.assert_allclose(logits, expected, rtol=0, atol=1e-5, err_msg=repr(text))
+        worst = max(worst, float(np.abs(np.asarray(logits) - expected).max()))
+    assert worst > 0  # float64 here, float32 in numpy: equal to 1e-5, not bit for bit
+
+
+def test_seeded_generation_equals_the_python_twin(rng):
+    from softmax_teach.explorer.generate import GenerateTab
+
+    tab = GenerateTab()
+    cases = [("the chance of ", 1.0, 0, 1.0, 0.0, 0, 40), ("a" * 388, 1.0, 0, 1.0, 0.0, 1, 20)]
+    for _ in range(12):
+        settings = random_filters(rng, 40)
+        cases.append(("on monday the sky is ", random_temperature(rng), *settings, int(rng.integers(0, 2**32)), 40))
+    for _ in range(150):
+        settings = random_filters(rng, 40)
+        text = random_text(rng, tab.characters, int(rng.integers(1, 30)))
+        cases.append((text, random_temperature(rng), *settings, int(rng.integers(0, 2**32)), 1))
+    calls = [
+        (
+            "generateFrom",
+            WEIGHTS,
+            text,
+            n,
+            {"temperature": t, "topK": k or None, "topP": p if p < 1 else None, "minP": m or None},
+            seed,
+        )
+        for text, t, k, p, m, seed, n in cases
+    ]
+    results = call_js("charlm.js", calls)
+    for (text, t, k, p, m, seed, n), result in zip(cases, results):
+        tab.text, tab.temperature, tab.top_k, tab.top_p, tab.min_p, tab.seed = text, t, k, p, m, seed
+        drawn = tab.generate(n)
+        assert result["drawn"] == drawn, (text, t, k, p, m, seed)
+        assert result["text"] == tab.text and len(result["text"]) <= 400
+        close(result["probabilities"], np.exp(tab.generated_log_probabilities), rtol=1e-4, atol=1e-6)
