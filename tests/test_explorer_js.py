@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from softmax_teach import numerics
-from softmax_teach.explorer import charlm, parsing, prng
+from softmax_teach.explorer import charlm, parsing, prng, temperature
+from softmax_teach.explorer.temperature import naive_softmax
 from tests.explorer_node import JS_DIR, call_js, require_node
 
 require_node()
@@ -67,12 +68,6 @@ def test_stable_softmax_equals_numerics(rng):
         close(p, numerics.softmax(x, temperature=t))
 
 
-def naive_softmax(x, t):
-    with np.errstate(all="ignore"):
-        e = np.exp(np.asarray(x) / t)
-        return e / e.sum(), not np.isfinite(e.sum())
-
-
 def test_unstable_softmax_is_the_slides_formula_and_reports_overflow(rng):
     cases = [(random_logits(rng), random_temperature(rng)) for _ in range(CASES)]
     cases += [
@@ -106,7 +101,7 @@ def test_summary_equals_numerics_and_flags_broken_rows(rng):
     invalid = 0
     for p, summary in zip(probabilities, summaries):
         p = np.asarray(p)
-        if not (np.isfinite(p).all() and abs(p.sum() - 1) < 1e-6):
+        if not temperature.is_distribution(p):
             numbers = [summary[key] for key in ("entropyNats", "entropyBits", "perplexity", "maxProb")]
             assert all(math.isnan(v) for v in numbers) and summary["argmax"] == -1 and not summary["valid"]
             invalid += 1
