@@ -230,3 +230,40 @@ def test_the_extension_path_has_the_same_voila_settings_and_installs_them(tmp_pa
     assert (template / "index.html.j2").is_file() and (template / "conf.json").is_file()
     assert json.loads(config.read_text())["VoilaConfiguration"]["template"] == "softmax-explorer"
     assert extension.install(tmp_path)[0] == template  # installing again replaces the copy
+
+
+def test_export_explorer_writes_the_static_folder_and_refuses_a_used_one(tmp_path, capsys):
+    target = tmp_path / "site" / "explorer"
+    assert cli.main(["export-explorer", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "python -m http.server" in out and str(target) in out
+    assert (target / "index.html").is_file() and (target / "js" / "core.js").is_file()
+    written = sorted(p.relative_to(target) for p in target.rglob("*"))
+    # A folder that is not empty (the one just written) is refused with a message, and left as it was.
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["export-explorer", str(target)])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not empty" in err and "Traceback" not in err
+    assert sorted(p.relative_to(target) for p in target.rglob("*")) == written
+    # So is a file, and an empty folder is fine.
+    with pytest.raises(SystemExit):
+        cli.main(["export-explorer", str(target / "index.html")])
+    assert "is not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["export-explorer", str(tmp_path / "empty")]) == 0
+
+
+def test_export_explorer_reports_a_folder_it_cannot_write(tmp_path, capsys):
+    import os
+
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # root writes anywhere: a folder below a file is what cannot be created for anyone.
+        blocked = tmp_path / "a-file" / "explorer"
+        (tmp_path / "a-file").write_text("")
+    else:
+        (tmp_path / "locked").mkdir(mode=0o500)
+        blocked = tmp_path / "locked" / "explorer"
+    assert cli.main(["export-explorer", str(blocked)]) == 1
+    err = capsys.readouterr().err
+    assert "could not write" in err and "Traceback" not in err
