@@ -565,3 +565,19 @@ def test_seeded_generation_equals_the_python_twin(rng):
         assert result["drawn"] == drawn, (text, t, k, p, m, seed)
         assert result["text"] == tab.text and len(result["text"]) <= 400
         close(result["probabilities"], np.exp(tab.generated_log_probabilities), rtol=1e-4, atol=1e-6)
+
+
+def test_text_box_agrees_with_the_python_tab(rng, tiny_lm):
+    from softmax_teach.explorer.generate import check_text
+
+    chars = list(tiny_lm.vocabulary.chars)
+    odd = ["'", '"', "\\", "\t", "\r", "\x07", "\x7f", "\x85", "é", "É", "A", "!", "\u200b", "\u00a0", "\u2028", "😀"]
+    texts = ["", "the chance of ", "a" * 450, "Don't", "x😀y"]
+    texts += ["".join(rng.choice(chars + odd, int(rng.integers(0, 12)))) for _ in range(CASES)]
+    results = call_js("charlm.js", [("parseText", text, chars) for text in texts])
+    for text, got in zip(texts, results):
+        try:
+            expected = {"value": check_text(text, chars)}
+        except ValueError as error:
+            expected = {"error": str(error)}
+        assert got == expected, repr(text)
