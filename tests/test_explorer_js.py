@@ -12,11 +12,11 @@ import math
 
 import numpy as np
 import pytest
+from explorer_node import JS_DIR, call_js, require_node
 
 from softmax_teach import numerics
 from softmax_teach.explorer import charlm, parsing, prng, temperature
 from softmax_teach.explorer.temperature import naive_softmax
-from tests.explorer_node import JS_DIR, call_js, require_node
 
 require_node()
 
