@@ -221,6 +221,9 @@ def test_draws_of_filtered_distributions_equal_python(rng):
     for (x, t, k, p, m, s), got in zip(cases, results):
         after = numerics.sampling_probabilities(x, temperature=t, **off(k, p, m))
         assert got == prng.draw(after, 50, s)
+    shares = call_js("core.js", [("frequencies", got, len(x)) for (x, *_), got in zip(cases, results)])
+    for (x, *_), got, share in zip(cases, results, shares):
+        np.testing.assert_array_equal(share, np.bincount(got, minlength=len(x)) / 50)
 
 
 def test_normals_for_attention_and_randomise_equal_python(rng):
@@ -478,10 +481,17 @@ def test_number_formats_agree_with_python(rng):
     ]
     values += (rng.normal(0, 1, CASES) * 10.0 ** rng.integers(-8, 20, CASES)).tolist()
     values += [round(float(v), int(d)) for v, d in zip(rng.uniform(-100, 100, CASES), rng.integers(0, 4, CASES))]
-    results = call_js("core.js", [("formatNumber", v) for v in values] + [("formatLogits", values[:8], ",")])
+    lists = [random_logits(rng).tolist() for _ in range(CASES)]
+    separators = [str(rng.choice([", ", ","])) for _ in lists]
+    results = call_js(
+        "core.js",
+        [("formatNumber", v) for v in values] + [("formatLogits", x, sep) for x, sep in zip(lists, separators)],
+    )
     for value, got in zip(values, results):
         assert got == parsing.format_number(value), value
-    assert results[-1] == parsing.format_logits(values[:8], ",")
+    for x, sep, got in zip(lists, separators, results[len(values) :]):
+        assert got == parsing.format_logits(x, sep)
+        assert parsing.parse_logits(got) == tuple(x)  # a box shows logits that read back exactly
 
 
 def test_round_temperature_agrees_with_python(rng):
