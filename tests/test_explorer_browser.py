@@ -474,13 +474,13 @@ LESSONS = [ROOT / "notebooks" / "01_introduction.ipynb", ROOT / "notebooks" / "1
 
 
 def explorer_cells():
-    """The cells of notebooks 01 and 10 that show Explorer tabs (they import softmax_teach.explorer)."""
+    """The cells of notebooks 01 and 10 that show Explorer tabs (import softmax_teach.explorer, or jslink one)."""
     cells = []
     for path in LESSONS:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:
             source = "".join(cell["source"])
-            if cell["cell_type"] == "code" and "softmax_teach.explorer" in source:
+            if cell["cell_type"] == "code" and ("softmax_teach.explorer" in source or "jslink" in source):
                 cells.append(
                     {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
                 )
@@ -590,7 +590,8 @@ def test_jupyterlab_inline_tabs_and_jslink(browser, lab):
             caption = tab.locator("figcaption").first
             before = caption.inner_text()
             heights = tab.locator("rect.bar").first.get_attribute("height")
-            press(tab.get_by_role("slider", name="temperature T"), "ArrowLeft", 30)
+            slider = tab.get_by_role("slider", name="temperature T")
+            press(slider, "ArrowLeft", 30)
             assert caption.inner_text() != before
             assert "T = 0.5" in caption.inner_text()
             assert tab.locator("rect.bar").first.get_attribute("height") != heights

@@ -3,10 +3,10 @@
 // character" and "generate 40" draw seeded characters (a draw depends on the seed and the text's
 // length), with the drawn character's probability and the perplexity of what was generated.
 // Model keys: text, temperature, top_k (0 = off), top_p (1 = off), min_p (0 = off), seed.
-import { filterDistribution, parseTemperature, parseSeed, formatNumber, roundTemperature } from "./core.js";
+import { filterDistribution, parseTemperature, parseSeed, roundTemperature } from "./core.js";
 import { loadCharLM, generate, MAX_TEXT } from "./charlm.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element } from "./controls.js";
+import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
 export const SHOWN = 8;
 const VISIBLE = { " ": "␣ space", "\n": "⏎ newline" };
@@ -59,7 +59,7 @@ async function render({ model, el }) {
   });
   const temperatureBox = textBox({
     label: "T",
-    value: formatNumber(model.get("temperature")),
+    value: tidyNumber(model.get("temperature")),
     parse: parseTemperature,
     onValue: (t) => commit(model, { temperature: t }),
     size: 6,
@@ -113,7 +113,7 @@ async function render({ model, el }) {
     const t = model.get("temperature");
     textArea.set(text);
     temperatureSlider.set(log10(t));
-    temperatureBox.set(formatNumber(t));
+    temperatureBox.set(tidyNumber(t));
     topK.set(model.get("top_k"));
     topP.set(model.get("top_p"));
     minP.set(model.get("min_p"));
@@ -135,7 +135,7 @@ async function render({ model, el }) {
           title: `next character after …${text.slice(-16).replace(/\n/g, "⏎")}`,
           yLabel: "probability",
         }),
-      `Bar chart of the ${SHOWN} most probable next characters after ${tail} at T = ${formatNumber(t)}: ` +
+      `Bar chart of the ${SHOWN} most probable next characters after ${tail} at T = ${tidyNumber(t)}: ` +
         labels.map((label, i) => `${label} ${shortNumber(shown[i])}`).join(", ") + ".",
     );
     const lines = [`${result.kept.filter(Boolean).length} of ${lm.chars.length} characters can be drawn`];
