@@ -481,100 +481,26 @@ def explorer_cells():
         for cell in notebook["cells"]:
             source = "".join(cell["source"])
             if cell["cell_type"] == "code" and ("softmax_teach.explorer" in source or "jslink" in source):
-                cells.append(
-                    {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
-                )
+                cells.append({"cell_type": "code", "source": source})
     return cells
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on a free loopback port, on a scratch notebook of the lessons' Explorer cells."""
-    import os
-    import secrets
-    import sys
-    import time
-    import urllib.request
+def lab():
+    """JupyterLab on a scratch notebook of the lessons' Explorer cells (the lessons stay untouched)."""
+    from lab_server import JupyterLabServer
 
-    from voila_server import free_port
-
-    folder = tmp_path_factory.mktemp("explorer-lab")
     cells = explorer_cells()
     assert len(cells) >= 3, "notebooks 01 and 10 show the Explorer inline (and one links a FloatSlider)"
-    notebook = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (folder / "explorer_cells.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    settings = folder / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    port, token = free_port(), secrets.token_hex(16)
-    log = open(folder / "lab.log", "w+")
-    environment = dict(
-        os.environ,
-        JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"),
-        PYTHONPATH=str(ROOT),
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={folder}",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.open_browser=False",
-            "--allow-root",
-        ],
-        cwd=folder,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"jupyter lab did not start:\n{log.read()[-3000:]}") from None
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/lab/tree/explorer_cells.ipynb?token={token}"
-    finally:
-        process.terminate()  # jupyter shuts its kernels down on SIGTERM
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait(10)
-        log.close()
+    with JupyterLabServer([cell["source"] for cell in cells]) as server:
+        yield server
 
 
 def test_jupyterlab_inline_tabs_and_jslink(browser, lab):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(120_000)
     try:
-        page.goto(lab)
-        page.wait_for_function(
-            """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-            return k && k.status === 'idle'; }""",
-            timeout=240_000,
-        )
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        lab.open_and_run(page)
         tabs = page.locator(".jp-OutputArea .softmax-explorer-tab")
         n_cells = len(explorer_cells())
         page.wait_for_function(
