@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from voila_server import free_port
+from voila_server import free_port, notebook_code_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKOUT_NOTEBOOK = ROOT / "notebooks" / "dashboard.ipynb"
@@ -187,12 +187,8 @@ def test_the_installed_command_serves_the_dashboard(installed):
         assert page is not None, "no page within 120 s"
         assert 'id="explorer-failed"' in page  # our template, found in the installed package
         assert '"kernelId"' in page and "Traceback" not in page
-        notebook = json.loads(CHECKOUT_NOTEBOOK.read_text(encoding="utf-8"))
-        for cell in notebook["cells"]:
-            if cell["cell_type"] == "code":
-                for line in "".join(cell["source"]).splitlines():
-                    if line.strip() and not line.startswith("#"):
-                        assert line not in page, f"the notebook's code reached the page: {line!r}"
+        leaked = [line for line in notebook_code_lines(CHECKOUT_NOTEBOOK) if line in page]
+        assert leaked == [], "the notebook's code reached the page"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

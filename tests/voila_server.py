@@ -250,6 +250,20 @@ WATCH_FIGURE_JS = """() => {
 }"""
 
 
+def notebook_code_lines(notebook=DASHBOARD_NOTEBOOK):
+    """The code lines of a notebook (comments and blank lines left out): none may reach a served page."""
+    import json
+
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    return [
+        line.strip()
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
 def stays(check, seconds=2.5, interval=0.1):
     """``check()`` returns True now and keeps returning it for ``seconds`` (late echoes of a front
     end come back meanwhile). Returns the first value that was not True, or None."""

@@ -261,6 +261,14 @@ class WidgetClient:
             self.states[comm_id] = message["content"]["data"]["state"]
         return self.states
 
+    async def widget_state(self, comm_id, timeout=60.0):
+        """One widget's current state, as the kernel holds it (a fresh ``request_state``)."""
+        msg_id = await self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_state"}})
+        message = await self.wait_for(
+            lambda m: m["header"]["msg_type"] == "comm_msg" and m["parent_header"].get("msg_id") == msg_id, timeout
+        )
+        return message["content"]["data"]["state"]
+
     def find(self, model_name, dom_class):
         """The comm id of the widget with this model name and CSS class (e.g. the temperature slider)."""
         for comm_id, state in self.states.items():
