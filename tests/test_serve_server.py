@@ -84,3 +84,31 @@ def test_the_served_kernels_draw_nothing_and_load_neither_matplotlib_nor_torch(s
         assert [path for path in mapped if "/matplotlib/" in path or "/torch/" in path] == []
         assert any("/numpy/" in path for path in mapped)  # the check sees the kernel's libraries
         assert [path for path in mapped if "/PIL/" in path] == []  # no image library either
+
+
+def test_a_page_whose_notebook_built_no_app_says_so_in_the_browser(tmp_path):
+    """The template's notice: a notebook whose outputs hold no widget (a failed or timed-out kernel)."""
+    import nbformat
+    from voila_server import require_chromium
+
+    require_chromium(pytest)
+    from playwright.sync_api import sync_playwright
+    from voila_server import CHROMIUM, CHROMIUM_ARGS
+
+    notebook = tmp_path / "no_app.ipynb"
+    nbformat.write(
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell("# Explore softmax"), nbformat.v4.new_code_cell("print('no app')")]
+        ),
+        notebook,
+    )
+    with VoilaServer(notebook, preheat=False, startup_timeout=120) as voila, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(voila.url)
+            notice = page.locator("#explorer-failed")
+            notice.wait_for(state="visible", timeout=60_000)
+            assert "could not start" in notice.inner_text() and "Reload this page" in notice.inner_text()
+        finally:
+            browser.close()
