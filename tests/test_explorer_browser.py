@@ -449,6 +449,13 @@ def test_voila_every_tab_works_and_links(browser, voila):
         assert len(text.input_value()) == start + 40
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "explorer-voila-generate.png"))
+        # axe on every tab inside Voila's page too (light theme; the static page covers both themes).
+        page.add_script_tag(path=str(ensure_axe()))
+        report = {}
+        for name in TABS:
+            select_tab(page, name.replace("-", "."))
+            report[name] = page.evaluate(AXE_RUN)
+        assert all(not v for v in report.values()), json.dumps(report, indent=1)
         assert page.js_errors == []
         assert "Traceback" not in page.content()
     finally:
