@@ -313,9 +313,9 @@ def test_the_environment_lets_voila_find_the_dashboard_template_in_the_package()
     assert template == cli.DASHBOARD_JUPYTER_PATH / "voila" / "templates" / cli.DASHBOARD_TEMPLATE
     assert (template / "index.html.j2").is_file() and (template / "conf.json").is_file()
     assert template.is_relative_to(Path(resources.__file__).parent)  # package data, not a share/ folder
-    environment = cli.dashboard_environment("dark", base={"JUPYTER_PATH": "/elsewhere", "PATH": "/bin"})
+    environment = cli.dashboard_environment(base={"JUPYTER_PATH": "/elsewhere", "PATH": "/bin"})
     assert environment["JUPYTER_PATH"].split(os.pathsep) == [str(cli.DASHBOARD_JUPYTER_PATH), "/elsewhere"]
-    assert environment["SOFTMAX_TEACH_THEME"] == "dark" and environment["PATH"] == "/bin"
+    assert environment["PATH"] == "/bin"
     assert cli.dashboard_environment(base={})["JUPYTER_PATH"] == str(cli.DASHBOARD_JUPYTER_PATH)
 
 

@@ -93,7 +93,7 @@ class VoilaServer:
         self._log = tempfile.NamedTemporaryFile(prefix="voila-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             self.command,
-            env=dashboard_environment(self.theme, token=self.token),
+            env=dashboard_environment(token=self.token),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
