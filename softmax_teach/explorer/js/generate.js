@@ -4,7 +4,7 @@
 // length), with the drawn character's probability and the perplexity of what was generated.
 // Model keys: text, temperature, top_k (0 = off), top_p (1 = off), min_p (0 = off), seed.
 import { filterDistribution, parseTemperature, parseSeed, roundTemperature } from "./core.js";
-import { loadCharLM, generate, MAX_TEXT } from "./charlm.js";
+import { loadCharLM, generate, parseText } from "./charlm.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
 import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
@@ -13,17 +13,6 @@ const VISIBLE = { " ": "␣ space", "\n": "⏎ newline" };
 
 export function characterLabel(character) {
   return VISIBLE[character] ?? character;
-}
-
-/** A typed text the model can read: at least one character, each one it knows. */
-export function parseText(text, chars) {
-  if (!text) return { error: "type at least one character" };
-  const unknown = [...new Set([...text].filter((c) => !chars.includes(c)))].sort();
-  if (unknown.length) {
-    const named = unknown.map((c) => `'${c}'`).join(", ");
-    return { error: `the model does not know ${named}: it knows lowercase letters, space, newline and , - . :` };
-  }
-  return { value: text.slice(-MAX_TEXT) };
 }
 
 async function render({ model, el }) {
