@@ -145,3 +145,14 @@ def test_export_refuses_a_file_as_its_folder(tmp_path):
     with pytest.raises(ValueError, match="exists and is not a folder"):
         export_explorer(target)
     assert Path(target).read_text() == "not a folder"
+
+
+def test_the_pages_limits_are_the_python_tabs_limits():
+    from softmax_teach.explorer import attention, generate, sampling
+
+    limits = run_node(
+        "const [a, g, s] = await Promise.all(["
+        'import("./attention.js"), import("./generate.js"), import("./sampling.js")]);'
+        "console.log(JSON.stringify({d: a.D_CHOICES, topK: g.MAX_TOP_K, draws: s.MAX_DRAWS}));"
+    )
+    assert limits == {"d": list(attention.D_CHOICES), "topK": generate.MAX_TOP_K, "draws": sampling.MAX_DRAWS}

@@ -9,6 +9,7 @@ import { createFigure, barChart, shortNumber } from "./svg.js";
 import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
 export const SHOWN = 8;
+export const MAX_TOP_K = 40;
 const VISIBLE = { " ": "␣ space", "\n": "⏎ newline" };
 
 export function characterLabel(character) {
@@ -54,7 +55,7 @@ async function render({ model, el }) {
     size: 6,
     className: "temperature-text",
   });
-  const topK = slider({ label: "top-k", min: 0, max: 40, step: 1, value: model.get("top_k"), valueText: (v) => (v === 0 ? "0 (off)" : String(v)), ...live("top_k") });
+  const topK = slider({ label: "top-k", min: 0, max: MAX_TOP_K, step: 1, value: model.get("top_k"), valueText: (v) => (v === 0 ? "0 (off)" : String(v)), ...live("top_k") });
   const topP = slider({ label: "top-p", min: 0.01, max: 1, step: 0.01, value: model.get("top_p"), valueText: (v) => (v >= 1 ? "1 (off)" : v.toFixed(2)), ...live("top_p") });
   const minP = slider({ label: "min-p", min: 0, max: 1, step: 0.01, value: model.get("min_p"), valueText: (v) => (v <= 0 ? "0 (off)" : v.toFixed(2)), ...live("min_p") });
   const seedBox = textBox({

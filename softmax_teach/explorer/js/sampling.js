@@ -2,12 +2,11 @@
 // its cumulative mass) and after them; seeded draws and their total variation from the exact
 // distribution. Model keys: logits, labels, temperature, top_k (0 = off), top_p (1 = off),
 // min_p (0 = off), draws, seed.
-import { filterDistribution, draw, totalVariation, parseLogits, parseTemperature, parseSeed, formatLogits, roundTemperature } from "./core.js";
+import { MAX_SEED, filterDistribution, draw, totalVariation, parseLogits, parseTemperature, parseSeed, formatLogits, roundTemperature } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
 import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
 export const MAX_DRAWS = 2000;
-export const MAX_SEED = 2 ** 32 - 1;
 
 export function tokenLabels(labels, n) {
   return Array.from({ length: n }, (_, i) => (labels && labels[i] !== undefined ? String(labels[i]) : String(i)));

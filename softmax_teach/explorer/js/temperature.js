@@ -1,12 +1,10 @@
 // Tab 1, Temperature & logits: softmax(z / T) with the stable toggle, entropy, perplexity,
 // max probability and arg-max, predict-then-reveal, reset and randomise. anywidget interface:
 // the model holds `logits` (2 to 8 numbers), `temperature` and `stable`.
-import { softmax, softmaxOverflows, summarise, parseLogits, parseTemperature, formatLogits, formatNumber, roundTemperature, randomLogits } from "./core.js";
+import { MIN_CLASSES, MAX_CLASSES, softmax, softmaxOverflows, summarise, parseLogits, parseTemperature, formatLogits, formatNumber, roundTemperature, randomLogits } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
 import { slider, textBox, checkbox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
-export const MAX_CLASSES = 8;
-export const MIN_CLASSES = 2;
 
 /** The largest |logit| a logit slider reaches: 10, or the largest logit rounded up to a ten. */
 export function sliderLimit(logits) {
