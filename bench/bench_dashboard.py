@@ -46,6 +46,14 @@ FIRST_PAINT_JS = """() => {
   const entry = performance.getEntriesByName('first-contentful-paint')[0];
   return entry ? entry.startTime : null;
 }"""
+# What a page that never became interactive was showing.
+STATE_JS = """() => ({
+  fcp: performance.getEntriesByName('first-contentful-paint').length > 0,
+  explorer: !!document.querySelector('.softmax-explorer'),
+  panel: !!document.querySelector('[role=tabpanel]:not([hidden])'),
+  failedNotice: !(document.getElementById('explorer-failed') || {hidden: true}).hidden,
+})"""
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 INTERACTIVE_JS = """() => {
   const panel = document.querySelector('[role=tabpanel]:not([hidden])');
   const slider = panel && panel.querySelector('input[type=range]');
@@ -55,18 +63,27 @@ INTERACTIVE_JS = """() => {
 
 
 def browser_measurements(page_loads):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import TimeoutError, sync_playwright
 
     with VoilaServer(preheat=True) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            paints, interactive = [], []
+            paints, interactive, stuck = [], [], []
             for load in range(page_loads):
                 server.wait_until_kernels_idle(120)  # a fresh page each time, on a kernel done preheating
                 page = browser.new_page(viewport={"width": 1366, "height": 900})
                 page.goto(server.url, wait_until="commit")
-                interactive.append(page.wait_for_function(INTERACTIVE_JS, timeout=180_000, polling="raf").json_value())
-                paints.append(page.wait_for_function(FIRST_PAINT_JS, timeout=180_000).json_value())
+                try:
+                    interactive.append(
+                        page.wait_for_function(INTERACTIVE_JS, timeout=120_000, polling="raf").json_value()
+                    )
+                    paints.append(page.wait_for_function(FIRST_PAINT_JS, timeout=30_000).json_value())
+                except TimeoutError:
+                    shot = ARTIFACTS / f"bench-dashboard-stuck-{load}.png"
+                    shot.parent.mkdir(exist_ok=True)
+                    page.screenshot(path=str(shot))
+                    stuck.append(f"load {load + 1}: {page.evaluate(STATE_JS)} (screenshot {shot})")
+                    continue
                 page.get_by_role("slider", name="temperature T").wait_for()
                 if load < page_loads - 1:
                     page.goto("about:blank")  # leaving the page frees its kernel, as a closed tab does
@@ -81,6 +98,7 @@ def browser_measurements(page_loads):
                 "kernel_rss_mb": memory.rss / 2**20,
                 "kernel_uss_mb": getattr(memory, "uss", 0) / 2**20,
                 "matplotlib": matplotlib,
+                "stuck": stuck,
             }
         finally:
             browser.close()
@@ -129,6 +147,8 @@ def main(argv=None):
         extra=f"USS {result['kernel_uss_mb']:.1f} MB, before {BEFORE['kernel_uss_mb']} MB",
     )
     print(f"kernel has loaded matplotlib:     {'yes (it must not)' if result['matplotlib'] else 'no'}")
+    for stuck in result["stuck"]:
+        print(f"NOT interactive within 120 s, {stuck}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
