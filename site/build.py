@@ -2,7 +2,8 @@
 
 Usage: python site/build.py [--out _build]
 
-1. Stage the sources in ``<out>/source``: the pages and Jupyter Book configuration of ``site/``,
+1. Stage the sources in ``<out>/source``: the pages, Jupyter Book configuration and Sphinx
+   extension (``_ext``) of ``site/``,
    the fifteen lessons ``notebooks/NN_*.ipynb`` (which must be exactly the ones ``site/_toc.yml``
    lists, in order) and the files their relative links point to. The staged lessons are copies:
    outputs that are live widgets (nothing to show without a kernel) become a note, and the
@@ -146,8 +147,7 @@ def stage(source: Path) -> tuple[dict, list[str]]:
         if not (SITE / name).is_file():
             raise SiteError(f"site/_toc.yml lists {name}, which is not in site/")
         shutil.copy2(SITE / name, source / name)
-    if (SITE / "_static").is_dir():
-        shutil.copytree(SITE / "_static", source / "_static")
+    shutil.copytree(SITE / "_ext", source / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     return yaml.safe_load((source / "_config.yml").read_text()), pages
 
 
@@ -221,14 +221,21 @@ def configure(source: Path, config: dict) -> tuple[list[str], str]:
             f"the JupyterHub button leads to the placeholder {PLACEHOLDER_JUPYTERHUB}: set "
             "launch_buttons.jupyterhub_url in site/_config.yml or run make site JUPYTERHUB_URL=https://your.hub."
         )
-    if warnings:
+    placeholders = []
+    if url == PLACEHOLDER_REPOSITORY:
+        placeholders.append(f"the launch buttons and Binder links lead to the placeholder {PLACEHOLDER_REPOSITORY}")
+    if config["launch_buttons"]["jupyterhub_url"] == PLACEHOLDER_JUPYTERHUB:
+        placeholders.append(f"the JupyterHub button leads to {PLACEHOLDER_JUPYTERHUB}")
+    if placeholders:
         index = source / "index.md"
         text = index.read_text()
         title_end = text.index("\n", text.index("# ")) + 1
-        notice = "\n:::{warning}\nThis copy of the site was built without its own addresses. " + " ".join(
-            w[0].upper() + w[1:] for w in warnings
+        notice = (
+            "\n:::{warning}\nThis copy of the site does not know its own addresses yet: "
+            + ", and ".join(placeholders)
+            + ". The [teachers' page](teachers.md#the-addresses-behind-the-buttons) says how to set them.\n:::\n"
         )
-        index.write_text(text[:title_end] + notice + "\n:::\n" + text[title_end:])
+        index.write_text(text[:title_end] + notice + text[title_end:])
         shutil.copystat(SITE / "index.md", index)
     return warnings, dashboard
 
@@ -278,7 +285,7 @@ def lesson_table(facts: list[dict]) -> str:
             f"{fact['session'] or 'more than 90'} min | {runs} |"
         )
     note = times.get("note", "")
-    return "\n".join(rows) + ("\n\n" + f"*Runs in*: {note}" if note else "") + "\n"
+    return "\n".join(rows) + (f"\n\n*Runs in* is {note}" if note else "") + "\n"
 
 
 def session_table(facts: list[dict]) -> str:
@@ -317,15 +324,16 @@ def fill_tables(source: Path) -> None:
 
 
 def measure_run_times() -> None:
-    """Run every lesson once in a fresh kernel (on copies, from a temporary notebooks/ folder) and write
-    the wall-clock seconds to site/run_times.json, with the machine's load while it ran."""
+    """Run every lesson once in a fresh kernel (from a temporary folder; the notebooks are not written)
+    and write to site/run_times.json the CPU time its kernel used (user + system, start-up included),
+    which, unlike the wall-clock time also recorded, barely depends on what else the machine runs."""
     import tempfile
 
     import nbformat
+    import psutil
     from nbclient import NotebookClient
 
-    seconds = {}
-    loads = []
+    seconds, wall, loads = {}, {}, []
     with tempfile.TemporaryDirectory() as folder:
         for path in lesson_paths():
             notebook = nbformat.read(path, as_version=4)
@@ -333,16 +341,22 @@ def measure_run_times() -> None:
                 notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": folder}}
             )
             start = time.perf_counter()
-            client.execute()
-            seconds[path.stem] = round(time.perf_counter() - start, 1)
+            with client.setup_kernel():
+                kernel = psutil.Process(client.km.provisioner.process.pid)
+                for index, cell in enumerate(notebook.cells):
+                    client.execute_cell(cell, index)
+                used = kernel.cpu_times()
+                seconds[path.stem] = round(used.user + used.system + used.children_user + used.children_system, 1)
+            wall[path.stem] = round(time.perf_counter() - start, 1)
             loads.append(os.getloadavg()[0])
-            print(f"{path.name}: {seconds[path.stem]} s (load {loads[-1]:.1f})", flush=True)
+            print(f"{path.name}: {seconds[path.stem]} s CPU, {wall[path.stem]} s wall (load {loads[-1]:.1f})")
     note = (
-        f"wall-clock time to run every cell in a fresh kernel, measured with `python site/build.py "
-        f"--measure-run-times` on {os.cpu_count()} CPU cores while the machine's load average was "
-        f"{min(loads):.0f} to {max(loads):.0f} (other jobs running): on an idle machine, expect less."
+        "the CPU time the lesson's kernel used to start and run every cell, measured with "
+        f"`python site/build.py --measure-run-times` on {os.cpu_count()} cores (torch may use both, so on an idle "
+        "machine the wall-clock time is about this or less; the machine was busy then, load average "
+        f"{min(loads):.0f} to {max(loads):.0f}, and its wall-clock times are in `site/run_times.json`)."
     )
-    RUN_TIMES.write_text(json.dumps({"note": note, "seconds": seconds}, indent=1) + "\n")
+    RUN_TIMES.write_text(json.dumps({"note": note, "seconds": seconds, "wall_seconds": wall}, indent=1) + "\n")
 
 
 def copy_mathjax(html: Path) -> None:
