@@ -1,8 +1,13 @@
-"""The ``softmax-teach`` command: ``softmax-teach dashboard`` serves the Softmax Explorer with Voila.
+"""The ``softmax-teach`` command.
 
-``make dashboard`` runs exactly this command; the server tests start Voila with the same
-:func:`voila_command`, so what is tested is what a teacher runs. Beyond this machine
-(``--host 0.0.0.0``) it turns a token on and prints the address students type.
+- ``softmax-teach dashboard`` serves the Softmax Explorer to a class with Voila. ``make dashboard``
+  runs exactly this command; the server tests start Voila with the same :func:`voila_command`, so
+  what is tested is what a teacher runs. Beyond this machine (``--host 0.0.0.0``) it turns a
+  token on and prints the address students type.
+- ``softmax-teach export-explorer DIR`` writes the static Explorer (``index.html`` and every file
+  it needs) into the folder ``DIR``, for any static web host: no server, no kernel, no internet.
+
+This module stays light (no Voila, no widgets): the command line must answer at once.
 """
 
 from __future__ import annotations
@@ -17,30 +22,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from softmax_teach.serve import resources
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 THEMES = ("light", "dark")
-THEME_VARIABLE = "SOFTMAX_TEACH_THEME"  # read by softmax_teach.dashboard.views.default_theme
+THEME_VARIABLE = "SOFTMAX_TEACH_THEME"  # the page theme, for kernels that want to follow it
 
-
-def _dashboard_notebook():
-    """``notebooks/dashboard.ipynb`` of a checkout, else the copy a wheel installs under ``share/``."""
-    checkout = Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb"
-    if checkout.is_file():
-        return checkout
-    # pyproject.toml's [tool.setuptools.data-files] puts it there when the package is installed.
-    return Path(sys.prefix) / "share" / "softmax-teach" / "dashboard.ipynb"
-
-
-DASHBOARD_NOTEBOOK = _dashboard_notebook()
+# The checkout's notebooks/dashboard.ipynb, else the installed package's copy (package data,
+# wherever pip put it: softmax_teach.serve.resources).
+DASHBOARD_NOTEBOOK = resources.dashboard_notebook()
 # A Jupyter data directory holding the dashboard's Voila template (voila/templates/<name>);
 # dashboard_environment puts it on JUPYTER_PATH so that Voila finds the template.
-DASHBOARD_JUPYTER_PATH = Path(__file__).resolve().parent / "dashboard" / "jupyter"
-DASHBOARD_TEMPLATE = "softmax-explorer"
+DASHBOARD_JUPYTER_PATH = resources.jupyter_path()
+DASHBOARD_TEMPLATE = resources.TEMPLATE_NAME
 DEFAULT_MAX_KERNELS = 20
 DEFAULT_CULL_AFTER = 300.0
 DEFAULT_IOPUB_TIMEOUT = 60  # seconds (an integer trait of nbclient)
-TOKEN_VARIABLE = "SOFTMAX_TEACH_TOKEN"  # read by softmax_teach.dashboard.voila_app
+TOKEN_VARIABLE = "SOFTMAX_TEACH_TOKEN"  # read by softmax_teach.serve.voila_app
 # Tokens students type: no 0/o, 1/l/i look-alikes. 10 characters = 49 bits.
 TOKEN_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{6,128}")
@@ -66,7 +65,7 @@ def voila_command(
 ):
     """The command line that serves the dashboard: Voila with the classroom fixes.
 
-    It runs :mod:`softmax_teach.dashboard.voila_app` (Voila 0.5.13 with a kernel websocket that
+    It runs :mod:`softmax_teach.serve.voila_app` (Voila 0.5.13 with a kernel websocket that
     cannot freeze the server, kernels freed when their tab closes, a kernel cap and no kernels
     for cross-site requests); every option here is an ordinary Voila or jupyter_server setting.
 
@@ -125,7 +124,7 @@ def voila_command(
     command = [
         python or sys.executable,
         "-m",
-        "softmax_teach.dashboard.voila_app",
+        "softmax_teach.serve.voila_app",
         str(notebook),
         "--no-browser",
         f"--port={port}",
@@ -306,13 +305,47 @@ def _parser():
     dashboard.add_argument("--notebook", type=Path, default=DASHBOARD_NOTEBOOK, help=argparse.SUPPRESS)
     dashboard.add_argument("--no-preheat", action="store_true", help="do not keep pre-executed kernels ready")
     dashboard.add_argument("--print-command", action="store_true", help="print the Voila command and exit")
+    export = commands.add_parser(
+        "export-explorer",
+        help="write the static Softmax Explorer into a folder (for any static web host)",
+        description="Write the Softmax Explorer as static files (index.html and every file it needs) into DIR. "
+        "Any static web server can then serve it (a course site, GitHub Pages, python -m http.server): "
+        "no Python, no kernel and no internet needed. DIR must be new or empty.",
+    )
+    export.add_argument("directory", type=Path, metavar="DIR", help="a new or empty folder")
     return parser
+
+
+def export_explorer_command(parser, directory):
+    """``softmax-teach export-explorer DIR``: checks DIR, writes the static Explorer, says how to open it."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        parser.error(f"{directory} exists and is not a folder: give a new or empty folder")
+    if directory.is_dir() and any(directory.iterdir()):
+        parser.error(f"{directory} is not empty: give a new or empty folder (nothing was written)")
+    from softmax_teach.explorer import export_explorer  # the widget side: only this subcommand needs it
+
+    try:
+        export_explorer(directory)
+    except (OSError, ValueError) as error:
+        print(f"softmax-teach export-explorer: could not write {directory}: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"The static Softmax Explorer is in {directory}{os.sep} (open index.html through a web server).\n"
+        f"Try it here:  python -m http.server --bind 127.0.0.1 --directory {directory}  then open "
+        "http://127.0.0.1:8000/\n"
+        "Publish it: copy the folder to any static web host (a course site, GitHub Pages); links such as "
+        "index.html?tab=sampling&T=0.7 open a tab with those settings."
+    )
+    return 0
 
 
 def main(argv=None):
     """Entry point of the ``softmax-teach`` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "export-explorer":
+        return export_explorer_command(parser, args.directory)
     try:
         command = voila_command(
             args.notebook,

@@ -22,7 +22,7 @@ import psutil
 from voila_server import VoilaServer, free_port
 
 from softmax_teach.cli import dashboard_environment
-from softmax_teach.dashboard.extension import RENDER_PATH, jupyter_server_command
+from softmax_teach.serve.extension import RENDER_PATH, jupyter_server_command
 
 ROOT = Path(__file__).resolve().parents[1]
 _KERNEL_FILE = re.compile(r"kernel-([0-9a-f-]+)\.json")

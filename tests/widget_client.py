@@ -286,27 +286,129 @@ class WidgetClient:
         )
         return time.perf_counter() - started, bytes(message["buffers"][0])
 
+    async def settle(self, timeout=60.0):
+        """Wait until the kernel has handled every message sent so far; returns the seconds waited.
+
+        A kernel handles its shell channel in order, so the reply to a ``comm_info_request`` sent
+        now arrives only after every earlier widget update has been processed.
+        """
+        started = time.perf_counter()
+        await self.comm_info(timeout)
+        return time.perf_counter() - started
+
+    async def update_and_settle(self, comm_id, state, timeout=60.0):
+        """Send a widget state update as the front end does and wait until the kernel handled it; seconds."""
+        started = time.perf_counter()
+        await self.send(
+            "comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": state, "buffer_paths": []}}
+        )
+        await self.settle(timeout)
+        return time.perf_counter() - started
+
 
 TEMPERATURE_SLIDER = ("FloatLogSliderModel", "temperature-slider")
 FIGURE = ("ImageModel", "probability-plot")
 
 
-async def arrive_and_move(base_url, temperature, page_path="", token=None):
-    """One student arriving: page, channel, widget state, one temperature change answered by a new figure.
+def serves_old_dashboard(states):
+    """True when the page's widgets are the old kernel-drawn dashboard (a PNG figure widget)."""
+    return any(
+        state.get("_model_name") == FIGURE[0] and FIGURE[1] in state.get("_dom_classes", ())
+        for state in states.values()
+    )
 
-    ``temperature`` must differ from the current one (1 on a fresh page), or nothing is redrawn.
+
+def explorer_tab(states, name="Temperature"):
+    """The comm id of the Explorer's anywidget tab whose class name contains ``name`` (e.g. ``TemperatureTab``).
+
+    anywidget names each widget's front-end module ``_anywidget_id`` (``module.ClassName``).
+    """
+    for comm_id, state in states.items():
+        if state.get("_model_name") == "AnyModel" and name in str(state.get("_anywidget_id", "")):
+            return comm_id
+    names = sorted(
+        str(state.get("_anywidget_id")) for state in states.values() if state.get("_model_name") == "AnyModel"
+    )
+    raise LookupError(f"no Explorer tab named like {name!r} among the anywidgets {names}")
+
+
+async def arrive_and_move(base_url, temperature, page_path="", token=None):
+    """One student arriving: page, channel, widget state, one temperature change answered by the kernel.
+
+    On the old dashboard (kernel-drawn figures) the answer is a new PNG; ``temperature`` must then
+    differ from the current one (1 on a fresh page), or nothing is redrawn. On the Explorer (the
+    figure is drawn in the browser) the answer is the kernel having validated the new state.
 
     Returns the connected client with ``arrived_to_figure`` (seconds from arriving to the first
-    slider response), ``slider_to_figure`` (seconds of that change alone) and ``png`` set.
+    slider response), ``slider_to_figure`` (seconds of that change alone), ``old`` (which app),
+    ``slider`` (the comm that was moved) and, on the old dashboard, ``figure`` and ``png``.
     """
     client = WidgetClient(base_url, page_path, token=token)
     started = time.perf_counter()
     await client.fetch_page()
     await client.connect()
     await client.request_states()
-    client.slider, client.figure = client.find(*TEMPERATURE_SLIDER), client.find(*FIGURE)
-    client.slider_to_figure, client.png = await client.move_and_wait_for_figure(
-        client.slider, temperature, client.figure
-    )
+    client.old = serves_old_dashboard(client.states)
+    if client.old:
+        client.slider, client.figure = client.find(*TEMPERATURE_SLIDER), client.find(*FIGURE)
+        client.slider_to_figure, client.png = await client.move_and_wait_for_figure(
+            client.slider, temperature, client.figure
+        )
+    else:
+        client.slider, client.figure, client.png = explorer_tab(client.states), None, None
+        client.slider_to_figure = await client.update_and_settle(client.slider, {"temperature": temperature})
     client.arrived_to_figure = time.perf_counter() - started
     return client
+
+
+def forged_v1_frames():
+    """``{name: frame}``: binary (and one text) frames a hostile v1 client could send (issue 17, item 8).
+
+    Each would make jupyter_server 2.21's ``deserialize_msg_from_ws_v1`` loop for ever (a count of
+    2**62 offsets), read past the frame, or fail inside the server; the served dashboard must close
+    such a client's websocket and go on serving everyone else.
+    """
+    message = {
+        "header": {"msg_id": "forged", "msg_type": "comm_info_request", "session": "s", "username": "u"},
+        "parent_header": {},
+        "metadata": {},
+        "content": {},
+    }
+    good = encode_v1("shell", message)
+    count = int.from_bytes(good[:8], "little")
+    offsets = [int.from_bytes(good[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
+
+    def with_offsets(new_offsets):
+        return good[:8] + b"".join(o.to_bytes(8, "little") for o in new_offsets) + good[8 * (count + 1) :]
+
+    swapped = offsets[:]
+    swapped[2], swapped[3] = swapped[3], swapped[2]
+    return {
+        "count 2**62": (2**62).to_bytes(8, "little") + good[8:],
+        "count 2**64-1": b"\xff" * 8 + good[8:],
+        "offset past the end": with_offsets(offsets[:-1] + [len(good) + 2**40]),
+        "offsets out of order": with_offsets(swapped),
+        "empty frame": b"",
+        "seven bytes": b"\x06" + bytes(6),
+        "text frame": '{"channel": "shell"}',
+    }
+
+
+async def close_code_after_sending(client, frame, timeout=5.0):
+    """Send ``frame`` on a connected client; returns the close code the server answered with, or None.
+
+    Messages the kernel sends meanwhile (status, ...) are read and dropped until the server closes
+    the websocket or ``timeout`` seconds pass.
+    """
+    from websockets.exceptions import ConnectionClosed
+
+    await client.websocket.send(frame)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            await asyncio.wait_for(client.websocket.recv(), max(deadline - time.monotonic(), 0.01))
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else -1
+    except TimeoutError:
+        return None
+    return None

@@ -1,18 +1,20 @@
 """The dashboard through Voila's Jupyter server extension (``/voila/render/...``, as on Binder and JupyterHub).
 
 A ``jupyter server`` with Voila's extension and the dashboard's settings
-(:mod:`softmax_teach.dashboard.extension`) runs on a free port of 127.0.0.1 with a token; the
+(:mod:`softmax_teach.serve.extension`) runs on a free port of 127.0.0.1 with a token; the
 page must use our template, hide the code, and come alive in chromium. The server is always
 stopped, and no kernel may outlive it.
 """
 
+import asyncio
 import os
+import time
 from pathlib import Path
 
 import pytest
 from servers import ExtensionServer, processes_alive, wait_until
 from voila_server import CHROMIUM, CHROMIUM_ARGS, FIRST_FIGURE_JS
-from widget_client import fetch
+from widget_client import WidgetClient, close_code_after_sending, fetch, forged_v1_frames
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -38,6 +40,33 @@ def test_the_render_path_serves_our_template_without_code(server):
     # Without the token, no page (and no kernel): jupyter_server asks to log in.
     status, page, _ = fetch(server.url + "voila/render/notebooks/dashboard.ipynb", timeout=60)
     assert status in (200, 302, 403) and '"kernelId"' not in page
+
+
+def test_forged_v1_frames_close_that_client_and_the_server_keeps_answering(server):
+    """The extension's server uses the bounded connection class too (issue 17, item 8)."""
+    from softmax_teach.serve.extension import RENDER_PATH
+
+    async def scenario():
+        owner = WidgetClient(server.url, RENDER_PATH, token=server.token)
+        await owner.fetch_page()
+        outcomes = {}
+        for name in ("count 2**62", "offset past the end", "empty frame"):
+            attacker = WidgetClient(server.url)
+            attacker.kernel_id, attacker.cookies = owner.kernel_id, owner.cookies
+            await attacker.connect()
+            code = await close_code_after_sending(attacker, forged_v1_frames()[name], timeout=5.0)
+            started = time.perf_counter()
+            status, _, _ = await asyncio.to_thread(
+                fetch, f"{server.url}api/kernels/{owner.kernel_id}?token={server.token}", None, 2.0
+            )
+            outcomes[name] = (code, status, time.perf_counter() - started)
+            await attacker.close()
+        return outcomes
+
+    for name, (code, status, seconds) in asyncio.run(scenario()).items():
+        assert code == 1008, f"{name}: the server did not close the websocket (close code {code})"
+        assert status == 200 and seconds < 2.0, f"{name}: the next request took {seconds:.1f} s (HTTP {status})"
+    assert "malformed v1 frame" in server.log_text()
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import pytest
 from widget_client import decode_v1, encode_v1
 
 from softmax_teach import cli
-from softmax_teach.dashboard import extension
-from softmax_teach.dashboard.kernels import capped_factory
-from softmax_teach.dashboard.pages import class_full_page, cross_site_reason, is_top_level_navigation
-from softmax_teach.dashboard.websocket import V1_PROTOCOL, offered_subprotocols, read_v1_header
+from softmax_teach.serve import extension
+from softmax_teach.serve.kernels import capped_manager_base, check_pool_fits
+from softmax_teach.serve.pages import class_full_page, cross_site_reason, is_top_level_navigation
+from softmax_teach.serve.websocket import V1_PROTOCOL, offered_subprotocols, read_v1_header, v1_frame_problem
 
 
 def legacy_binary_frame(message, buffers):
@@ -88,9 +88,68 @@ def test_the_class_full_page_is_short_and_retries_itself():
 
 def test_the_cap_must_hold_the_pool():
     with pytest.raises(ValueError, match="max_kernels"):
-        capped_factory(lambda *a, **k: object, 0)
+        capped_manager_base(object, 0)
+    with pytest.raises(ValueError, match="max_kernels"):
+        check_pool_fits(1, True)
     with pytest.raises(ValueError, match="does not fit"):
-        capped_factory(lambda *a, **k: object, 3)(object, True, 4)
+        check_pool_fits(4, 3)
+    check_pool_fits(3, 3)
+
+
+def test_the_class_voila_builds_on_the_capped_base_is_capped():
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from softmax_teach.serve.kernels import CappedKernelsMixin
+
+    base = capped_manager_base(AsyncMappingKernelManager, 5)
+    assert issubclass(base, AsyncMappingKernelManager)
+    # What Voila does in init_settings without preheating: subclass the base, instantiate once.
+    manager = voila_kernel_manager_factory(base, False, 0)()
+    assert isinstance(manager, CappedKernelsMixin) and isinstance(manager, AsyncMappingKernelManager)
+    assert manager.max_kernels == 5 and not manager.preheated
+    # The mixin comes before the class Voila built, so its methods wrap the pool's.
+    assert type(manager).__mro__[1] is CappedKernelsMixin
+    assert manager.kernel_count() == 0 and manager.reserve() and manager.kernel_count() == 1
+    manager.release()
+    assert manager.kernel_count() == 0
+
+    class Pooled(base):  # a class with a pool to fill, as Voila's preheating one
+        def fill_if_needed(self, **kwargs):
+            return None
+
+    assert Pooled().preheated and type(Pooled()) is type(Pooled())  # one capped class per class
+
+
+def v1_frame(count, offsets, payload=b""):
+    return count.to_bytes(8, "little") + b"".join(o.to_bytes(8, "little") for o in offsets) + payload
+
+
+def test_forged_incoming_v1_frames_are_named_and_a_real_one_passes():
+    good = encode_v1("shell", MESSAGE)
+    assert v1_frame_problem(good) is None
+    size = len(good)
+    forged = {
+        "empty": b"",
+        "short": b"\x01\x02\x03",
+        "2**62 offsets": (2**62).to_bytes(8, "little") + good[8:],
+        "2**64-1 offsets": b"\xff" * 8 + good[8:],
+        "past the end": v1_frame(6, [56, 61, 70, 80, 90, size + 10**9], good[56:]),
+        "out of order": v1_frame(6, [56, 70, 61, 80, 90, 100], bytes(100 - 56)),
+        "inside the offsets": v1_frame(6, [8, 20, 30, 40, 50, 56]),
+        "too few": v1_frame(2, [24, 29], b"shell"),
+        "text": good.decode("latin-1"),
+        "channel not utf-8": v1_frame(6, [56, 58, 58, 58, 58, 58], b"\xff\xfe"),
+    }
+    for name, frame in forged.items():
+        started = time.perf_counter()
+        problem = v1_frame_problem(frame)
+        assert problem, name
+        assert time.perf_counter() - started < 0.1, name
+    assert "2**62" not in v1_frame_problem(forged["2**62 offsets"])  # the count is printed as a number
+    assert "4611686018427387904" in v1_frame_problem(forged["2**62 offsets"])
+    assert "past the frame's end" in v1_frame_problem(forged["past the end"])
+    assert "out of order" in v1_frame_problem(forged["out of order"])
 
 
 def test_class_size_preheats_the_class_and_caps_a_little_above_it():
@@ -98,7 +157,7 @@ def test_class_size_preheats_the_class_and_caps_a_little_above_it():
     assert "--pool_size=30" in command and "--ClassroomVoila.max_kernels=33" in command
     assert cli.class_cap(8) == 10 and cli.class_cap(100) == 110
     default = cli.voila_command()
-    assert command[1:3] == ["-m", "softmax_teach.dashboard.voila_app"]
+    assert command[1:3] == ["-m", "softmax_teach.serve.voila_app"]
     assert "--pool_size=1" in default and f"--ClassroomVoila.max_kernels={cli.DEFAULT_MAX_KERNELS}" in default
     assert "--VoilaExecutor.iopub_timeout=60" in default  # Voila's 4 s left a class with blank pages
     assert "--MappingKernelManager.cull_idle_timeout=300" in default

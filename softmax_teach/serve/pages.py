@@ -11,7 +11,7 @@ checked before any kernel is started or taken from the pool (issue 12, findings 
   ``/voila/api/shutdown/<kernel>`` when the tab closes, and without the cookie that request is
   refused (``403 '_xsrf' argument missing``, Voila issue #1458) and the kernel lives on. The
   shutdown request still needs the cookie's value, so CSRF protection is kept;
-- beyond the kernel cap (:mod:`softmax_teach.dashboard.kernels`) a visitor gets a short
+- beyond the kernel cap (:mod:`softmax_teach.serve.kernels`) a visitor gets a short
   "the class is full" page (HTTP 503, ``Retry-After``), never a new kernel;
 - a kernel that cannot start, or a notebook that fails, gives a page that says so and asks to
   reload, not a page with only the title.

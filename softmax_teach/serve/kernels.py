@@ -1,56 +1,82 @@
 """Voila's kernel manager with a cap on live kernels, a pool that never overshoots it, and refills.
 
-Voila 0.5.13 builds its kernel manager class at start-up with
-``voila.voila_kernel_manager.voila_kernel_manager_factory``. With a preheated pool it refills the
-pool after every page (a class of 30 taking 30 pooled kernels would start 30 more) and never after
-a kernel is shut down; and nothing limits how many kernels visitors start. :func:`capped_factory`
-wraps that factory so the class it returns:
+Voila 0.5.13 builds its kernel manager class at start-up: ``voila_kernel_manager_factory``
+subclasses the configured ``VoilaConfiguration.multi_kernel_manager_class`` and adds the
+preheated pool. With a pool it refills after every page (a class of 30 taking 30 pooled kernels
+would start 30 more) and never after a kernel is shut down; and nothing limits how many kernels
+visitors start. :func:`capped_manager_base` returns the base class to configure instead, so that
+whatever Voila derives from it becomes capped when it is instantiated:
 
-- knows :attr:`max_kernels` (live kernels plus kernels still starting, the pool included);
-- refills the pool only up to that cap, and also after a kernel is shut down or culled, so a
+- it knows :attr:`~CappedKernelsMixin.max_kernels` (live kernels plus kernels still starting,
+  the pool included);
+- it refills the pool only up to that cap, and also after a kernel is shut down or culled, so a
   freed place becomes a preheated kernel for the next visitor;
-- lets the page handler reserve a place before it starts a kernel outside the pool
-  (:meth:`reserve` / :meth:`release`), so simultaneous visitors cannot overshoot the cap.
+- it lets the page handler reserve a place before it starts a kernel outside the pool
+  (:meth:`~CappedKernelsMixin.reserve` / :meth:`~CappedKernelsMixin.release`), so simultaneous
+  visitors cannot overshoot the cap.
+
+Nothing of Voila's is patched: the cap comes in through Voila's own configurable base class.
 """
 
 from __future__ import annotations
 
 
-def capped_factory(factory, max_kernels):
-    """Wrap Voila's kernel manager factory so that its class honours ``max_kernels``.
+def _check_max_kernels(max_kernels):
+    if isinstance(max_kernels, bool) or not isinstance(max_kernels, int) or max_kernels < 1:
+        raise ValueError(f"max_kernels must be a positive integer, got {max_kernels!r}")
+
+
+def check_pool_fits(pool_size, max_kernels):
+    """ValueError unless a preheated pool of ``pool_size`` kernels fits under ``max_kernels``."""
+    _check_max_kernels(max_kernels)
+    if pool_size > max_kernels:
+        raise ValueError(f"a preheated pool of {pool_size} kernels does not fit under max_kernels={max_kernels}")
+
+
+def capped_manager_base(base_class, max_kernels):
+    """A kernel manager base class whose subclasses (the one Voila builds) honour ``max_kernels``.
+
+    Voila's factory subclasses the configured base and instantiates the result once. This base's
+    ``__new__`` puts :class:`CappedKernelsMixin` in front of that subclass, so the mixin's
+    ``fill_if_needed`` and ``shutdown_kernel`` wrap the pool's own (a mixin in the *base* would
+    come after them and could not).
 
     Parameters
     ----------
-    factory : callable
-        ``voila.voila_kernel_manager.voila_kernel_manager_factory``.
+    base_class : type
+        The configured ``VoilaConfiguration.multi_kernel_manager_class``.
     max_kernels : int
         The most kernels alive (or starting) at once, the preheated pool included; at least 1.
 
     Returns
     -------
-    callable
-        A factory with the same signature.
+    type
+        A subclass of ``base_class``: set it as ``multi_kernel_manager_class``.
     """
-    if isinstance(max_kernels, bool) or not isinstance(max_kernels, int) or max_kernels < 1:
-        raise ValueError(f"max_kernels must be a positive integer, got {max_kernels!r}")
+    _check_max_kernels(max_kernels)
+    capped_classes = {}
 
-    def make(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
-        if preheat_kernel and default_pool_size > max_kernels:
-            raise ValueError(
-                f"a preheated pool of {default_pool_size} kernels does not fit under max_kernels={max_kernels}"
-            )
-        voila_class = factory(base_class, preheat_kernel, default_pool_size, page_config_hook=page_config_hook)
-        return type(
-            "CappedKernelManager",
-            (CappedKernelsMixin, voila_class),
-            {"max_kernels": max_kernels, "preheated": preheat_kernel},
-        )
+    class CappedBase(base_class):
+        def __new__(cls, *args, **kwargs):
+            capped = cls
+            if not issubclass(cls, CappedKernelsMixin):
+                if cls not in capped_classes:
+                    capped_classes[cls] = type(
+                        f"Capped{cls.__name__}",
+                        (CappedKernelsMixin, cls),
+                        # Voila's preheating class is the one with a pool to fill.
+                        {"max_kernels": max_kernels, "preheated": hasattr(cls, "fill_if_needed")},
+                    )
+                capped = capped_classes[cls]
+            # Python then runs __init__ on the capped instance, since it is an instance of cls.
+            return super().__new__(capped, *args, **kwargs)
 
-    return make
+    CappedBase.__name__ = CappedBase.__qualname__ = f"Capped{base_class.__name__}Base"
+    return CappedBase
 
 
 class CappedKernelsMixin:
-    """The cap; mixed in before the class Voila's factory returns (see :func:`capped_factory`)."""
+    """The cap; mixed in before the class Voila's factory returns (see :func:`capped_manager_base`)."""
 
     max_kernels = 1
     preheated = False

@@ -12,7 +12,7 @@ import time
 import psutil
 import pytest
 from servers import running_voila, wait_until
-from widget_client import PageError, WidgetClient, fetch
+from widget_client import PageError, WidgetClient, close_code_after_sending, fetch, forged_v1_frames
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -159,6 +159,41 @@ def test_the_issue_12_client_does_not_freeze_the_server(quiet):
     assert answered and answered[0][0] == 200 and answered[0][1] < 1.0, answered
     assert rss_after - rss_before < 100e6, f"the server grew by {(rss_after - rss_before) / 1e6:.0f} MB"
     assert "Refused a kernel websocket without the v1.kernel.websocket.jupyter.org" in server.log_text()
+
+
+def test_forged_v1_frames_close_that_client_and_the_server_keeps_answering(quiet):
+    """Issue 17, item 8: a client that negotiated v1 sends frames jupyter_server's parser trusts."""
+    server = quiet
+    voila = psutil.Process(server.process.pid)
+
+    async def scenario():
+        owner = await student(server)  # a student whose kernel the attacker connects to
+        rss_before = voila.memory_info().rss
+        outcomes = {}
+        for name, frame in forged_v1_frames().items():
+            attacker = WidgetClient(server.url)
+            attacker.kernel_id, attacker.cookies = owner.kernel_id, owner.cookies
+            await attacker.connect()
+            code = await close_code_after_sending(attacker, frame, timeout=5.0)
+            started = time.perf_counter()
+            status, _, _ = await asyncio.to_thread(fetch, f"{server.url}api/kernels/{owner.kernel_id}", None, 2.0)
+            outcomes[name] = (code, status, time.perf_counter() - started)
+            await attacker.close()
+        # The student on the same kernel is still served: their widgets answer.
+        states = await owner.request_states(timeout=30)
+        rss_after = voila.memory_info().rss
+        await owner.close_tab()
+        return outcomes, states, rss_after - rss_before
+
+    outcomes, states, growth = run(scenario())
+    for name, (code, status, seconds) in outcomes.items():
+        assert code == 1008, f"{name}: the server did not close the websocket (close code {code})"
+        assert status == 200 and seconds < 2.0, f"{name}: the next request took {seconds:.1f} s (HTTP {status})"
+    assert len(states) > 5
+    assert growth < 50e6, f"the server grew by {growth / 1e6:.0f} MB"
+    log = server.log_text()
+    assert "malformed v1 frame (offset count 4611686018427387904 does not fit" in log
+    assert "Traceback" not in log
 
 
 def test_a_page_without_kernel_says_so_rather_than_showing_a_title_only(quiet):

@@ -6,14 +6,16 @@ template on a Jupyter data path. This module is the single place those settings 
 
 - :data:`EXTENSION_CONFIG`, the server configuration;
 - :func:`jupyter_server_command`, how the tests start such a server on 127.0.0.1;
-- ``python -m softmax_teach.dashboard.extension install PREFIX``, what ``binder/postBuild`` runs:
+- ``python -m softmax_teach.serve.extension install PREFIX``, what ``binder/postBuild`` runs:
   it copies the template to ``PREFIX/share/jupyter/voila/templates/`` and writes the configuration
   to ``PREFIX/etc/jupyter/jupyter_server_config.d/``, where Jupyter finds both without
   ``JUPYTER_PATH``.
 
 The page is ``/voila/render/notebooks/dashboard.ipynb`` below the server's root (the repository).
-jupyter_server's own kernel websocket is used there, so the freeze of standalone Voila
-(:mod:`softmax_teach.dashboard.websocket`) does not arise; idle kernels are culled as configured.
+jupyter_server's own kernel websocket handler is used there, so the outgoing-side freeze of
+standalone Voila does not arise; its connection class is set to
+:class:`softmax_teach.serve.websocket.BoundedV1Connection`, so a forged incoming v1 frame cannot
+freeze this server either. Idle kernels are culled as configured.
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ import shutil
 import sys
 from pathlib import Path
 
-from softmax_teach.cli import DASHBOARD_JUPYTER_PATH, DASHBOARD_TEMPLATE, DEFAULT_CULL_AFTER, DEFAULT_IOPUB_TIMEOUT
+from softmax_teach.cli import DASHBOARD_TEMPLATE, DEFAULT_CULL_AFTER, DEFAULT_IOPUB_TIMEOUT
+from softmax_teach.serve import resources
 
 RENDER_PATH = "voila/render/notebooks/dashboard.ipynb"
 CONFIG_NAME = "softmax-explorer.json"
 
 EXTENSION_CONFIG = {
-    "ServerApp": {"jpserver_extensions": {"voila.server_extension": True}},
+    "ServerApp": {
+        "jpserver_extensions": {"voila.server_extension": True},
+        "kernel_websocket_connection_class": "softmax_teach.serve.websocket.BoundedV1Connection",
+    },
     "VoilaConfiguration": {
         "template": DASHBOARD_TEMPLATE,
         "strip_sources": True,
@@ -90,7 +96,7 @@ def jupyter_server_command(root_dir, *, port, host="127.0.0.1", token, python=No
 def install(prefix):
     """Copy the template and write the server configuration under ``prefix`` (an environment's ``sys.prefix``)."""
     prefix = Path(prefix)
-    source = DASHBOARD_JUPYTER_PATH / "voila" / "templates" / DASHBOARD_TEMPLATE
+    source = resources.template_directory()
     target = prefix / "share" / "jupyter" / "voila" / "templates" / DASHBOARD_TEMPLATE
     if target.exists():
         shutil.rmtree(target)
@@ -102,10 +108,10 @@ def install(prefix):
 
 
 def main(argv=None):
-    """``python -m softmax_teach.dashboard.extension install [PREFIX]`` (default: this environment)."""
+    """``python -m softmax_teach.serve.extension install [PREFIX]`` (default: this environment)."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] != "install" or len(argv) > 2:
-        print("usage: python -m softmax_teach.dashboard.extension install [PREFIX]", file=sys.stderr)
+        print("usage: python -m softmax_teach.serve.extension install [PREFIX]", file=sys.stderr)
         return 2
     template, config = install(argv[1] if len(argv) == 2 else sys.prefix)
     print(f"template: {template}\nconfiguration: {config}")

@@ -1,0 +1,237 @@
+// Native, labelled controls for the Explorer's tabs: every control is an <input>, <select> or
+// <button> with a <label> (so it has an accessible name and works from the keyboard), and every
+// text box has its message element next to it (aria-describedby), where bad text is explained.
+
+let controlCount = 0;
+
+function nextId(stem) {
+  controlCount += 1;
+  return `explorer-${stem.replace(/[^a-z0-9]+/gi, "-")}-${controlCount}`;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+export { element };
+
+/** Set model keys and send them once (anywidget's set + save_changes). */
+export function commit(model, changes) {
+  for (const [key, value] of Object.entries(changes)) model.set(key, value);
+  model.save_changes();
+}
+
+/** Call `redraw` whenever one of `keys` changes; returns a function that stops listening. */
+export function watch(model, keys, redraw) {
+  const handler = () => redraw();
+  for (const key of keys) model.on(`change:${key}`, handler);
+  return () => {
+    for (const key of keys) model.off(`change:${key}`, handler);
+  };
+}
+
+/**
+ * A range slider with a visible label and a readout. `onInput(value)` runs on every move
+ * (keyboard or drag), `onCommit(value)` when the move ends (the `change` event).
+ */
+export function slider({ label, min, max, step, value, valueText = String, onInput, onCommit, className = "" }) {
+  const id = nextId(label);
+  const root = element("div", `explorer-control explorer-slider ${className}`);
+  const labelNode = element("label", "control-label", label);
+  labelNode.htmlFor = id;
+  const input = element("input");
+  input.type = "range";
+  input.id = id;
+  Object.assign(input, { min: String(min), max: String(max), step: String(step) });
+  input.value = String(value);
+  const readout = element("output", "control-readout");
+  readout.htmlFor = id;
+  const show = () => {
+    const text = valueText(Number(input.value));
+    readout.textContent = text;
+    input.setAttribute("aria-valuetext", text);
+  };
+  input.addEventListener("input", () => {
+    show();
+    if (onInput) onInput(Number(input.value));
+  });
+  input.addEventListener("change", () => {
+    if (onCommit) onCommit(Number(input.value));
+  });
+  show();
+  root.append(labelNode, input, readout);
+  return {
+    root,
+    input,
+    set(newValue, range = {}) {
+      if (range.min !== undefined) input.min = String(range.min);
+      if (range.max !== undefined) input.max = String(range.max);
+      if (range.step !== undefined) input.step = String(range.step);
+      if (document.activeElement !== input || Number(input.value) !== Number(newValue)) input.value = String(newValue);
+      show();
+    },
+    show(visible) {
+      root.hidden = !visible;
+    },
+  };
+}
+
+/**
+ * A text box: `parse(text)` returns {value} or {error}; a value goes to `onValue`, an error is
+ * shown next to the box (role="alert" is avoided: the message is polite, linked by
+ * aria-describedby, and the box gets aria-invalid) and nothing else changes.
+ */
+export function textBox({ label, value = "", parse, onValue, size = 18, className = "", rows = 0 }) {
+  const id = nextId(label);
+  const root = element("div", `explorer-control explorer-text ${className}`);
+  const labelNode = element("label", "control-label", label);
+  labelNode.htmlFor = id;
+  // rows > 0: a <textarea> (Enter reads it, Shift+Enter starts a new line).
+  const input = element(rows ? "textarea" : "input");
+  if (rows) {
+    input.rows = rows;
+    input.cols = size;
+  } else {
+    input.type = "text";
+    input.size = size;
+  }
+  input.id = id;
+  input.spellcheck = false;
+  input.autocomplete = "off";
+  input.value = value;
+  const message = element("span", "control-message");
+  message.id = `${id}-message`;
+  message.setAttribute("aria-live", "polite");
+  input.setAttribute("aria-describedby", message.id);
+  const showError = (text) => {
+    message.textContent = text || "";
+    if (text) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  };
+  const enter = () => {
+    const result = parse(input.value);
+    if (result.error !== undefined) {
+      showError(result.error);
+      return;
+    }
+    showError("");
+    onValue(result.value);
+  };
+  input.addEventListener("change", enter);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      if (rows) event.preventDefault();
+      enter();
+    }
+  });
+  root.append(labelNode, input, message);
+  return {
+    root,
+    input,
+    message,
+    showError,
+    set(text) {
+      // Never overwrite what the learner is typing, nor text that was refused (its message explains it).
+      if (document.activeElement === input || input.getAttribute("aria-invalid") === "true") return;
+      input.value = text;
+    },
+    reset(text) {
+      showError("");
+      input.value = text;
+    },
+  };
+}
+
+export function checkbox({ label, checked, onChange, className = "" }) {
+  const id = nextId(label);
+  const root = element("div", `explorer-control explorer-checkbox ${className}`);
+  const input = element("input");
+  input.type = "checkbox";
+  input.id = id;
+  input.checked = Boolean(checked);
+  const labelNode = element("label", "control-label", label);
+  labelNode.htmlFor = id;
+  input.addEventListener("change", () => onChange(input.checked));
+  root.append(input, labelNode);
+  return {
+    root,
+    input,
+    set(value) {
+      input.checked = Boolean(value);
+    },
+  };
+}
+
+export function button({ label, onClick, className = "" }) {
+  const node = element("button", `explorer-button ${className}`, label);
+  node.type = "button";
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+/** A group of radio buttons (one per option), e.g. the true class; `labels[i]` is each name. */
+export function radioGroup({ legend, labels, selected, onChange, className = "", hiddenPrefix = "" }) {
+  const root = element("fieldset", `explorer-control explorer-radios ${className}`);
+  root.append(element("legend", "control-label", legend));
+  const name = nextId(legend);
+  const inputs = [];
+  const items = [];
+  labels.forEach((text, i) => {
+    const id = nextId(`${legend}-${i}`);
+    const item = element("span", "radio-item");
+    const input = element("input");
+    input.type = "radio";
+    input.name = name;
+    input.id = id;
+    input.value = String(i);
+    input.checked = i === selected;
+    input.addEventListener("change", () => {
+      if (input.checked) onChange(i);
+    });
+    const labelNode = element("label", null);
+    if (hiddenPrefix) labelNode.append(element("span", "visually-hidden", hiddenPrefix));
+    labelNode.append(text);
+    labelNode.htmlFor = id;
+    item.append(input, labelNode);
+    inputs.push(input);
+    items.push(item);
+    root.append(item);
+  });
+  return {
+    root,
+    inputs,
+    set(index, count) {
+      inputs.forEach((input, i) => {
+        input.checked = i === index;
+        items[i].hidden = count !== undefined && i >= count;
+      });
+    },
+  };
+}
+
+export function readout(className) {
+  return element("div", `explorer-readout ${className}`);
+}
+
+/** Show lines of plain text (never HTML) in a readout. */
+export function setLines(node, lines) {
+  const text = lines.join("\n");
+  if (node.dataset.text === text) return;
+  node.dataset.text = text;
+  node.replaceChildren(...lines.map((line) => element("div", line.startsWith("!") ? "explorer-error" : null, line.replace(/^!/, ""))));
+}
+
+/** The page of one tab: two columns (controls | figure and readouts) that stack when narrow. */
+export function tabLayout(el, cssClass, controls, results) {
+  const page = element("div", `softmax-explorer-tab ${cssClass}`);
+  const left = element("div", "explorer-controls");
+  const right = element("div", "explorer-results");
+  left.append(...controls);
+  right.append(...results);
+  page.append(left, right);
+  el.replaceChildren(page);
+  return page;
+}
