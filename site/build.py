@@ -2,8 +2,8 @@
 
 Usage: python site/build.py [--out _build]
 
-1. Stage the sources in ``<out>/source``: the pages, Jupyter Book configuration and Sphinx
-   extension (``_ext``) of ``site/``,
+1. Stage the sources in ``<out>/source``: the pages, Jupyter Book configuration, style sheet
+   (``_static``) and Sphinx extension (``_ext``) of ``site/``,
    the fifteen lessons ``notebooks/NN_*.ipynb`` (which must be exactly the ones ``site/_toc.yml``
    lists, in order) and the files their relative links point to. The staged lessons are copies:
    outputs that are live widgets (nothing to show without a kernel) become a note, and the
@@ -13,7 +13,9 @@ Usage: python site/build.py [--out _build]
    ``site/_config.yml``, else the ``origin`` remote when it is on GitHub) and the links built from
    it; with the placeholder left in, warn and say so on the landing page.
 3. Run Jupyter Book 1 (Sphinx) with warnings as errors, into ``<out>/html``.
-4. Copy MathJax 3 (``site/node_modules/mathjax``, installed by ``npm ci``) into its ``_static``.
+4. Copy MathJax 3 (``site/node_modules/mathjax``, installed by ``npm ci``) into its ``_static``, and
+   write the static Explorer into ``explorer/`` (``softmax-teach export-explorer``), which the
+   Explorer page embeds.
 5. Check the built site (:func:`check_site`): every lesson page is there, every internal link and
    resource resolves, and no page loads anything from outside the site.
 """
@@ -148,6 +150,7 @@ def stage(source: Path) -> tuple[dict, list[str]]:
             raise SiteError(f"site/_toc.yml lists {name}, which is not in site/")
         shutil.copy2(SITE / name, source / name)
     shutil.copytree(SITE / "_ext", source / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(SITE / "_static", source / "_static")
     return yaml.safe_load((source / "_config.yml").read_text()), pages
 
 
@@ -233,11 +236,59 @@ def configure(source: Path, config: dict) -> tuple[list[str], str]:
         notice = (
             "\n:::{warning}\nThis copy of the site does not know its own addresses yet: "
             + ", and ".join(placeholders)
-            + ". The [teachers' page](teachers.md#the-addresses-behind-the-buttons) says how to set them.\n:::\n"
+            + ". The {ref}`teachers' page <site-addresses>` says how to set them.\n:::\n"
         )
         index.write_text(text[:title_end] + notice + text[title_end:])
         shutil.copystat(SITE / "index.md", index)
     return warnings, dashboard
+
+
+# ---------------------------------------------------------------------------------------------
+# The lessons' first code cell: install the kit where it is missing (Colab)
+
+INSTALL_CELL_ID = "install-softmax-teach"
+
+
+def install_cell_source(url: str, branch: str) -> str:
+    """The first code cell of every lesson: nothing where the kit is installed (JupyterLab, Binder,
+    nbval); elsewhere (Colab) the kit from the repository, with only the requirements missing there
+    (its requirements have no exact versions, so Colab keeps its own PyTorch, numpy and Jupyter)."""
+    return (
+        "# In Colab (or anywhere the kit is missing) this installs it from the course's repository,\n"
+        "# keeping the PyTorch and the other packages already there. Elsewhere it does nothing.\n"
+        "try:\n"
+        "    import softmax_teach\n"
+        "except ImportError:\n"
+        f'    %pip install --quiet "softmax-teach @ git+{url}@{branch}"'
+    )
+
+
+def configured_install_cell() -> str:
+    config = yaml.safe_load((SITE / "_config.yml").read_text())
+    return install_cell_source(config["repository"]["url"].rstrip("/"), config["repository"]["branch"])
+
+
+def install_cells(paths: list[Path] | None = None) -> list[Path]:
+    """Make the first code cell of each lesson the install cell (insert it, or rewrite an earlier
+    version of it); return the notebooks changed. Running it again changes nothing."""
+    import nbformat
+
+    source = configured_install_cell()
+    changed = []
+    for path in paths if paths is not None else lesson_paths():
+        notebook = nbformat.read(path, as_version=4)
+        index, first = next((i, c) for i, c in enumerate(notebook.cells) if c.cell_type == "code")
+        if first.get("id") == INSTALL_CELL_ID or first.source.startswith("# In Colab (or anywhere the kit is missing)"):
+            if first.source == source:
+                continue
+            first.source = source
+        else:
+            cell = nbformat.v4.new_code_cell(source)
+            cell["id"] = INSTALL_CELL_ID
+            notebook.cells.insert(index, cell)
+        nbformat.write(notebook, path)
+        changed.append(path)
+    return changed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,10 +433,23 @@ def copy_mathjax(html: Path) -> None:
     shutil.copy2(package / "LICENSE", destination / "LICENSE")
 
 
+def export_explorer(html: Path) -> None:
+    """The static Explorer into ``<html>/explorer`` (``softmax-teach export-explorer``), for the Explorer page."""
+    destination = html / "explorer"
+    if destination.exists():
+        shutil.rmtree(destination)
+    command = [sys.executable, "-m", "softmax_teach.cli", "export-explorer", str(destination)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0 or not (destination / "index.html").is_file():
+        raise SiteError(f"softmax-teach export-explorer failed:\n{result.stdout}{result.stderr}")
+
+
 def run_jupyter_book(source: Path, out: Path) -> None:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(source), "--path-output", str(out / "book"), "--builder", "html"]
-    command += ["--warningiserror", "--nitpick", "--keep-going", "--quiet"]
+    # --all: a fresh Sphinx environment each time (an incremental build after a change of the table of
+    # contents can warn about pages of the previous build).
+    command += ["--all", "--warningiserror", "--nitpick", "--keep-going", "--quiet"]
     result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     if result.returncode != 0:
         print(result.stdout, file=sys.stderr)
@@ -494,7 +558,14 @@ def check_site(html: Path) -> list[str]:
     for lesson in lesson_paths():
         if not (html / "notebooks" / f"{lesson.stem}.html").is_file():
             problems.append(f"no page for the lesson {lesson.name}")
-    for extra in ("index.html", "teachers.html", "search.html", "searchindex.js"):
+    for extra in (
+        "index.html",
+        "teachers.html",
+        "explorer.html",
+        "explorer/index.html",
+        "search.html",
+        "searchindex.js",
+    ):
         if not (html / extra).is_file():
             problems.append(f"no {extra}")
     parsed: dict[Path, _Links] = {}
@@ -538,7 +609,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_build", help="build folder (default: _build)")
     parser.add_argument("--measure-run-times", action="store_true", help=f"run every lesson, write {RUN_TIMES.name}")
+    parser.add_argument(
+        "--install-cells", action="store_true", help="make each lesson's first code cell the kit's install cell"
+    )
     arguments = parser.parse_args(argv)
+    if arguments.install_cells:
+        for path in install_cells():
+            print(f"{path.relative_to(ROOT)}: install cell written (re-execute it: make notebooks)")
+        return 0
     if arguments.measure_run_times:
         measure_run_times()
         return 0
@@ -553,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
         fill_tables(source)
         run_jupyter_book(source, out)
         copy_mathjax(out / "html")
+        if explorer:
+            export_explorer(out / "html")
         problems = check_site(out / "html")
         if problems:
             raise SiteError("the built site has problems:\n  " + "\n  ".join(problems))

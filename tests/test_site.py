@@ -79,9 +79,11 @@ def _site(tmp_path, head="", body="", css=""):
     (html / "_static").mkdir()
     for name in LESSONS:
         (html / "notebooks" / f"{name}.html").write_text(PAGE.format(title=name, head="", body=""))
-    for name in ("teachers", "search"):
+    for name in ("teachers", "explorer", "search"):
         (html / f"{name}.html").write_text(PAGE.format(title=name, head="", body=""))
     (html / "searchindex.js").write_text("Search.setIndex({})")
+    (html / "explorer").mkdir()
+    (html / "explorer" / "index.html").write_text(PAGE.format(title="Explorer", head="", body=""))
     (html / "_static" / "site.css").write_text(css or "body { color: black; }")
     (html / "_static" / "site.js").write_text("")
     (html / "index.html").write_text(PAGE.format(title="index", head=head, body=body))

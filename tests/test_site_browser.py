@@ -1,7 +1,8 @@
 """The built course website (``make site``) in Debian's chromium, served from a loopback port, with
 every request that leaves the machine aborted and recorded: the landing page, a lesson (its figures
-decoded, its math typeset by the vendored MathJax) and the teachers' page. axe-core reports no
-serious or critical violation; screenshots at 1280×720 and on a 390×844 phone go to
+decoded, its math typeset by the vendored MathJax), the teachers' page and the Explorer page (the
+static Explorer in a frame: key presses on its temperature slider change the bars). axe-core
+reports no serious or critical violation. Screenshots at 1280×720 and on a 390×844 phone go to
 ``test-artifacts/``, and the pages' load times to ``test-artifacts/site-timings.json``.
 
 Without a built site (``_build/html``) the module is skipped locally and fails in CI.
@@ -13,6 +14,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -87,7 +89,12 @@ class Visit:
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("requestfailed", lambda request: self.failed.append(request.url))
+        # A request the page itself cancelled (ERR_ABORTED: the Explorer page points its frame at a link
+        # with settings while the plain one loads) is no failure; requests beyond loopback are in outside.
+        self.page.on(
+            "requestfailed",
+            lambda request: "ERR_ABORTED" not in (request.failure or "") and self.failed.append(request.url),
+        )
         self.page.on(
             "response",
             lambda r: (
@@ -214,3 +221,54 @@ def test_the_teachers_page_is_accessible_and_offline(site_url, visit, timings):
     assert item.outside == [] and item.failed == [] and item.errors == []
     assert _axe_serious(item.page) == []
     assert item.outside == []
+
+
+def _explorer_frame(page):
+    frame = page.frame_locator("#softmax-explorer-frame")
+    frame.get_by_role("slider", name="temperature T").wait_for(timeout=30_000)
+    return frame
+
+
+def _bar_heights(frame):
+    bars = frame.locator("[role=tabpanel]:not([hidden]) figure.probability-plot rect.bar[data-series='0']")
+    return bars.evaluate_all("rs => rs.map(r => +r.getAttribute('height'))")
+
+
+def test_the_explorer_page_embeds_the_static_explorer_and_a_slider_moves_the_bars(site_url, visit, browser, timings):
+    item = visit()
+    timings["explorer"] = item.open(site_url + "explorer.html")
+    page = item.page
+    frame = _explorer_frame(page)
+    timings["explorer"]["explorerReady"] = page.evaluate("() => performance.now()")
+    before = _bar_heights(frame)
+    slider = frame.get_by_role("slider", name="temperature T")
+    slider.focus()
+    for _ in range(30):  # log10 T from 0 to -0.3: T = 0.5, a sharper distribution
+        slider.press("ArrowLeft")
+    assert frame.get_by_role("textbox", name="T", exact=True).input_value() == "0.5"
+    after = _bar_heights(frame)
+    assert len(before) == len(after) == 3
+    assert after[0] > before[0] and after[2] < before[2], (before, after)
+    width = page.evaluate("() => document.getElementById('softmax-explorer-frame').getBoundingClientRect().width")
+    column = page.evaluate("() => document.querySelector('.bd-main').getBoundingClientRect().width")
+    assert width >= column - 2 * 48, (width, column)  # the whole main column, less its padding
+    assert page.get_by_role("link", name="Open the Explorer on its own page").get_attribute("href") == (
+        "explorer/index.html"
+    )
+    assert item.outside == [] and item.failed == [] and item.errors == [], (item.outside, item.failed, item.errors)
+    page.frame(url=re.compile(r"/explorer/index\.html")).add_script_tag(path=str(ensure_axe()))
+    assert _axe_serious(page) == []
+    assert item.outside == []
+    _screenshots(browser, site_url + "explorer.html", "explorer", ready=_explorer_frame)
+
+
+def test_a_link_to_the_explorer_page_opens_the_tab_with_its_settings(site_url, visit):
+    item = visit()
+    item.open(site_url + "explorer.html?tab=sampling&logits=3,2.5,2,1&T=0.7&top_p=0.9")
+    frame = item.page.frame_locator("#softmax-explorer-frame")
+    selected = frame.locator("[role=tab][aria-selected=true]")
+    selected.wait_for(timeout=30_000)
+    assert "Sampling" in selected.inner_text()
+    top_p = frame.get_by_role("slider", name="top-p").get_attribute("aria-valuetext")
+    assert float(re.findall(r"\d+(?:\.\d+)?", top_p)[-1]) == 0.9, top_p
+    assert item.outside == [] and item.failed == [] and item.errors == []
