@@ -445,8 +445,9 @@ def export_explorer(html: Path) -> None:
 
 
 def run_jupyter_book(source: Path, out: Path) -> None:
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(source), "--path-output", str(out / "book"), "--builder", "html"]
+    # Jupyter Book's command line, from this interpreter (its jupyter-book script may not be beside it).
+    jupyter_book = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
+    command = [*jupyter_book, "build", str(source), "--path-output", str(out / "book"), "--builder", "html"]
     # --all: a fresh Sphinx environment each time (an incremental build after a change of the table of
     # contents can warn about pages of the previous build).
     command += ["--all", "--warningiserror", "--nitpick", "--keep-going", "--quiet"]
