@@ -9,6 +9,8 @@ THEME ?= light
 # make dashboard HOST=0.0.0.0 CLASS_SIZE=30 [TOKEN=abcdefgh]: a class on this machine's network.
 CLASS_SIZE ?=
 TOKEN ?=
+# make explorer [EXPLORER_DIR=site/explorer]: the static Explorer, for any static web host.
+EXPLORER_DIR ?= public/explorer
 
 # Outputs stored in notebooks must not depend on the machine: no progress bars, fixed hashing.
 export TQDM_DISABLE := 1
@@ -20,7 +22,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # contributor's CPU (scripts/cpu-lane; on a machine that is not x86-64 it runs natively).
 CANONICAL_LANE := avx2
 
-.PHONY: test test-lanes lint dashboard lab notebooks bench clean
+.PHONY: test test-lanes lint dashboard explorer lab notebooks bench bench-class clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +48,9 @@ dashboard: $(INSTALLED)
 	$(BIN)/softmax-teach dashboard --host $(HOST) --port $(PORT) --theme $(THEME) \
 		$(if $(CLASS_SIZE),--class-size $(CLASS_SIZE)) $(if $(TOKEN),--token $(TOKEN))
 
+explorer: $(INSTALLED)
+	$(BIN)/softmax-teach export-explorer $(EXPLORER_DIR)
+
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab notebooks/
 
@@ -61,6 +66,10 @@ notebooks: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/bench_numerics.py
 	$(BIN)/python bench/bench_dashboard.py
+
+# 30 protocol-level students against one server with --class-size 30 (about 3 GB of memory, minutes).
+bench-class: $(INSTALLED)
+	$(BIN)/python bench/bench_classroom.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts

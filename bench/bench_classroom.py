@@ -17,8 +17,8 @@ Printed, beside the issue-12 targets:
 - p95 slider -> answer time while 10 drag at once, and the server's plus kernels' CPU meanwhile,
   in % of one core (issue 17 target: under 10%);
 - the server's and kernels' memory (RSS): sum, per kernel, per student;
-- after the class: the freeze client of issue 12 (no subprotocol) and the time the server then
-  takes to answer another request.
+- after the class: a forged v1 frame (an offset count of 2**62, issue 17) and the freeze client of
+  issue 12 (no subprotocol), and the time the server then takes to answer another request.
 
 The clients share the machine's cores with the server (as a real class does not), and the load
 average is printed with the figures. Nothing is asserted.
@@ -42,18 +42,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import psutil  # noqa: E402
 from servers import running_voila, tree_rss  # noqa: E402
-from widget_client import WidgetClient, arrive_and_move, fetch  # noqa: E402
+from widget_client import (  # noqa: E402
+    WidgetClient,
+    arrive_and_move,
+    close_code_after_sending,
+    fetch,
+    forged_v1_frames,
+)
 
 # Recorded with this script at commit 18fee6f (the old dashboard: matplotlib PNGs drawn in the
 # kernel) on this 2-core machine type, shared with other jobs (load average 4 before, 15 after),
 # so that a run on the Explorer prints before and after.
 BEFORE = {
+    "startup_s": 73,
     "served": "30 of 30",
-    "arrival_median_s": 48.0,
-    "drag_p95_ms": 745,
+    "arrival": "median 48.01 s, max 51.76 s",
+    "drag": "median 382 ms, p95 745 ms (380 figures in 15 s)",
     "drag_cpu_percent": 105.1,
-    "kernel_rss_mb": 111,
-    "total_mb": 3969,
+    "memory": "server 291 MB + 33 kernels 3678 MB = 3969 MB; per kernel 111 MB",
 }
 
 
@@ -80,7 +86,7 @@ async def drag(student, seconds, drag_seconds):
                 answer, _ = await student.move_and_wait_for_figure(student.slider, value, student.figure)
             else:
                 await asyncio.sleep(drag_seconds)  # the handle moves in the browser; the kernel hears nothing
-                answer = await student.update_and_settle(student.slider, {"temperature": value})
+                answer = await student.update_and_wait_for_echo(student.slider, {"temperature": value})
         except TimeoutError:
             answer = None
         times.append(answer)
@@ -100,7 +106,7 @@ def cpu_seconds(pid):
     return total
 
 
-async def lesson(server, students, arrival, draggers, drag_for, drag_seconds):
+async def lesson(server, students, arrival, draggers, drag_for, drag_seconds, idle_for=10.0):
     delays = np.linspace(0.0, arrival, students)
     started = time.perf_counter()
     results = await asyncio.gather(*(arrive_later(d, server.url, 1.5 + 0.01 * i) for i, d in enumerate(delays)))
@@ -108,11 +114,20 @@ async def lesson(server, students, arrival, draggers, drag_for, drag_seconds):
     served = [r for r in results if isinstance(r, WidgetClient)]
     failures = [r for r in results if not isinstance(r, WidgetClient)]
     memory_class = tree_rss(server.process.pid)
+    # The class connected and idle (kernels' heartbeats, the server's polling), for reference.
+    cpu_before, wall_before = cpu_seconds(server.process.pid), time.perf_counter()
+    await asyncio.sleep(idle_for)
+    idle_cpu = (cpu_seconds(server.process.pid) - cpu_before) / (time.perf_counter() - wall_before)
     cpu_before, wall_before = cpu_seconds(server.process.pid), time.perf_counter()
     drags = await asyncio.gather(*(drag(s, drag_for, drag_seconds) for s in served[:draggers]))
     wall = time.perf_counter() - wall_before
     drag_cpu = (cpu_seconds(server.process.pid) - cpu_before) / wall
-    # The issue-12 freeze client, then someone else's request.
+    # Issue 17's forged v1 frame (an offset count of 2**62) on a student's kernel, then the
+    # issue-12 freeze client, then someone else's request.
+    attacker = WidgetClient(server.url)
+    attacker.kernel_id, attacker.cookies = served[0].kernel_id, served[0].cookies
+    await attacker.connect()
+    forged = await close_code_after_sending(attacker, forged_v1_frames()["count 2**62"], timeout=5.0)
     legacy = WidgetClient(server.url, protocol="legacy")
     legacy.kernel_id, legacy.cookies = served[0].kernel_id, served[0].cookies
     try:
@@ -125,7 +140,15 @@ async def lesson(server, students, arrival, draggers, drag_for, drag_seconds):
     answer = time.perf_counter() - t0
     for s in served:
         await s.close_tab()
-    return served, failures, arrival_span, memory_class, (drags, drag_cpu), refused, (status, answer)
+    return (
+        served,
+        failures,
+        arrival_span,
+        memory_class,
+        (drags, drag_cpu, idle_cpu),
+        (forged, refused),
+        (status, answer),
+    )
 
 
 def main(argv=None):
@@ -144,9 +167,15 @@ def main(argv=None):
     with running_voila(class_size=args.students, cull_after=0, startup_timeout=600) as server:
         startup = time.perf_counter() - t0
         idle_server, idle_kernels = tree_rss(server.process.pid)
-        served, failures, span, (server_rss, kernel_rss), (drags, drag_cpu), refused, (status, answer) = asyncio.run(
-            lesson(server, args.students, args.arrival, args.draggers, args.drag_for, args.drag_seconds)
-        )
+        (
+            served,
+            failures,
+            span,
+            (server_rss, kernel_rss),
+            (drags, drag_cpu, idle_cpu),
+            (forged, refused),
+            (status, answer),
+        ) = asyncio.run(lesson(server, args.students, args.arrival, args.draggers, args.drag_for, args.drag_seconds))
         iopub_timeouts = server.log_text().count("Timeout waiting for IOPub output")
     first = [s.arrived_to_figure for s in served]
     dragged = [t for times in drags for t in times if t is not None]
@@ -155,18 +184,18 @@ def main(argv=None):
     print(
         f"server start with {args.students} preheated kernels: {startup:.0f} s "
         f"(idle: server {idle_server / mb:.0f} MB, {len(idle_kernels)} kernels "
-        f"{sum(idle_kernels.values()) / mb:.0f} MB)"
+        f"{sum(idle_kernels.values()) / mb:.0f} MB)  before: {BEFORE['startup_s']} s"
     )
     print(
         f"students served: {len(served)} of {args.students} (arrivals over {args.arrival:.0f} s, "
-        f"all done after {span:.1f} s)  target: all"
+        f"all done after {span:.1f} s)  target: all; before: {BEFORE['served']}"
     )
     for failure in failures[:5]:
         print(f"  not served: {failure!r}"[:200])
     if first:
         print(
             f"arrival -> first slider response: median {statistics.median(first):.2f} s, max {max(first):.2f} s"
-            "  target: < 10 s each"
+            f"  target: < 10 s each; before: {BEFORE['arrival']}"
         )
     app = "old dashboard (kernel draws PNGs)" if served and served[0].old else "Explorer (browser draws SVG)"
     print(f"app served: {app}")
@@ -175,11 +204,11 @@ def main(argv=None):
             f"slider -> kernel answer with {len(drags)} dragging at once "
             f"({len(dragged)} updates in {args.drag_for:.0f} s):"
             f" median {statistics.median(dragged) * 1e3:.0f} ms, p95 {np.percentile(dragged, 95) * 1e3:.0f} ms, "
-            f"max {max(dragged) * 1e3:.0f} ms; no answer within 60 s: {missed}"
+            f"max {max(dragged) * 1e3:.0f} ms; no answer within 60 s: {missed}; before: {BEFORE['drag']}"
         )
     print(
-        f"server + kernels CPU while {len(drags)} drag: {drag_cpu * 100:.1f}% of one core  target: < 10%"
-        + (f"  (before: {BEFORE['drag_cpu_percent']}%)" if BEFORE["drag_cpu_percent"] is not None else "")
+        f"server + kernels CPU while {len(drags)} drag: {drag_cpu * 100:.1f}% of one core  target: < 10%; "
+        f"before: {BEFORE['drag_cpu_percent']}% (the class idle, nobody dragging: {idle_cpu * 100:.1f}%)"
     )
     total = server_rss + sum(kernel_rss.values())
     per_kernel = sum(kernel_rss.values()) / max(len(kernel_rss), 1)
@@ -187,9 +216,10 @@ def main(argv=None):
         f"memory with the class: server {server_rss / mb:.0f} MB + {len(kernel_rss)} kernels "
         f"{sum(kernel_rss.values()) / mb:.0f} MB = {total / mb:.0f} MB; per kernel {per_kernel / mb:.0f} MB "
         f"(min {min(kernel_rss.values()) / mb:.0f}, max {max(kernel_rss.values()) / mb:.0f}); "
-        f"per student {total / max(len(served), 1) / mb:.0f} MB"
+        f"per student {total / max(len(served), 1) / mb:.0f} MB; before: {BEFORE['memory']}"
     )
     print(f"IOPub timeouts in the log: {iopub_timeouts}")
+    print(f"issue-17 forged v1 frame (2**62 offsets): websocket closed with code {forged} (target: 1008)")
     print(f"issue-12 freeze client: {refused}; the next request answered in {answer * 1e3:.0f} ms (HTTP {status})")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

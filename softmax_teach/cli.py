@@ -27,7 +27,6 @@ from softmax_teach.serve import resources
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 THEMES = ("light", "dark")
-THEME_VARIABLE = "SOFTMAX_TEACH_THEME"  # the page theme, for kernels that want to follow it
 
 # The checkout's notebooks/dashboard.ipynb, else the installed package's copy (package data,
 # wherever pip put it: softmax_teach.serve.resources).
@@ -79,8 +78,7 @@ def voila_command(
     port : int
         1 to 65535.
     theme : {"light", "dark"}
-        JupyterLab theme of the page (the figures follow it through ``SOFTMAX_TEACH_THEME``,
-        see :func:`dashboard_environment`).
+        JupyterLab theme of the page; the Explorer's figures follow its colours in the browser.
     preheat : bool
         Keep kernels that have already run the notebook, so a page is interactive at once.
     python : str, optional
@@ -88,7 +86,7 @@ def voila_command(
     class_size : int, optional
         Preheat this many kernels (one per student arriving at once); default 1.
     max_kernels : int, optional
-        The most kernels alive at once, the preheated ones included (about 150 MB each); a visitor
+        The most kernels alive at once, the preheated ones included (about 75 MB each); a visitor
         beyond it gets "the class is full, retry in a minute". Default: :func:`class_cap` of
         ``class_size``, or 20 without one.
     cull_after : float
@@ -151,8 +149,8 @@ def voila_command(
     return command
 
 
-def dashboard_environment(theme="light", base=None, token=None):
-    """The environment for Voila: the dashboard's template on JUPYTER_PATH, the figure theme for the kernels.
+def dashboard_environment(base=None, token=None):
+    """The environment for Voila: the dashboard's template on JUPYTER_PATH, and the token.
 
     A ``token`` goes to the server through ``SOFTMAX_TEACH_TOKEN`` rather than the command line,
     which any local user can read; the server removes it before starting kernels.
@@ -164,9 +162,6 @@ def dashboard_environment(theme="light", base=None, token=None):
     environment["JUPYTER_PATH"] = os.pathsep.join(
         [str(DASHBOARD_JUPYTER_PATH)] + [p for p in environment.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     )
-    environment[THEME_VARIABLE] = theme
-    # Matplotlib must never try a GUI backend inside a server kernel.
-    environment["MPLBACKEND"] = "Agg"
     return environment
 
 
@@ -276,7 +271,7 @@ def _parser():
         "--class-size",
         type=_positive_int,
         metavar="N",
-        help="preheat N kernels for N students arriving at once (about 150 MB each) "
+        help="preheat N kernels for N students arriving at once (about 75 MB each) "
         "and cap the kernels a little above N",
     )
     dashboard.add_argument(
@@ -377,7 +372,7 @@ def main(argv=None):
     else:
         print(
             f"Softmax Explorer for the class, type this address:\n\n    {student_url(args.host, args.port, token)}\n\n"
-            f"At most {cap} kernels at once (about 150 MB each). Ctrl-C to stop.",
+            f"At most {cap} kernels at once (about 75 MB each). Ctrl-C to stop.",
             flush=True,
         )
         if token is None:
@@ -387,7 +382,7 @@ def main(argv=None):
                 file=sys.stderr,
                 flush=True,
             )
-    environment = dashboard_environment(args.theme, token=token)
+    environment = dashboard_environment(token=token)
     if os.name == "posix":
         # Replace this process: Ctrl-C then reaches Voila itself, which shuts its kernels down.
         os.execve(command[0], command, environment)

@@ -113,7 +113,7 @@ class ExtensionServer:
     def start(self):
         self._log = tempfile.NamedTemporaryFile(prefix="jupyter-server-", suffix=".log", delete=False)
         # Its own runtime directory: connection files and cookie secret never land in ~/.local.
-        environment = {**dashboard_environment("light"), "JUPYTER_RUNTIME_DIR": self._runtime.name}
+        environment = {**dashboard_environment(), "JUPYTER_RUNTIME_DIR": self._runtime.name}
         self.process = subprocess.Popen(
             self.command,
             env=environment,

@@ -151,20 +151,6 @@ def numbers_after(text, marker):
 
 
 # --------------------------------------------------------------------------- the static page
-def test_export_is_self_contained(static_site, tmp_path):
-    folder = tmp_path / "again"
-    export_explorer(folder)
-    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert "index.html" in names and "state.json" in names and "js/core.js" in names
-    text = "\n".join((folder / n).read_text(encoding="utf-8") for n in names if n.endswith((".html", ".js", ".css")))
-    assert not re.search(r"""(src|href)=["']https?://""", text), "the page must load nothing from the internet"
-    assert "onerror" not in (folder / "index.html").read_text(encoding="utf-8")
-    state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
-    assert state["widgets"]["temperature"]["state"]["logits"] == [2.0, 1.0, 0.1]
-    total = sum((folder / n).stat().st_size for n in names)
-    assert total < 1_500_000, f"the static Explorer is {total} bytes"
-
-
 def test_tabs_render_and_follow_the_keyboard(static_page):
     page = static_page
     first = page.get_by_role("tab", name=re.compile("Temperature"))
@@ -463,6 +449,13 @@ def test_voila_every_tab_works_and_links(browser, voila):
         assert len(text.input_value()) == start + 40
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "explorer-voila-generate.png"))
+        # axe on every tab inside Voila's page too (light theme; the static page covers both themes).
+        page.add_script_tag(path=str(ensure_axe()))
+        report = {}
+        for name in TABS:
+            select_tab(page, name.replace("-", "."))
+            report[name] = page.evaluate(AXE_RUN)
+        assert all(not v for v in report.values()), json.dumps(report, indent=1)
         assert page.js_errors == []
         assert "Traceback" not in page.content()
     finally:
@@ -474,107 +467,33 @@ LESSONS = [ROOT / "notebooks" / "01_introduction.ipynb", ROOT / "notebooks" / "1
 
 
 def explorer_cells():
-    """The cells of notebooks 01 and 10 that show Explorer tabs (they import softmax_teach.explorer)."""
+    """The cells of notebooks 01 and 10 that show Explorer tabs (import softmax_teach.explorer, or jslink one)."""
     cells = []
     for path in LESSONS:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:
             source = "".join(cell["source"])
-            if cell["cell_type"] == "code" and "softmax_teach.explorer" in source:
-                cells.append(
-                    {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
-                )
+            if cell["cell_type"] == "code" and ("softmax_teach.explorer" in source or "jslink" in source):
+                cells.append({"cell_type": "code", "source": source})
     return cells
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on a free loopback port, on a scratch notebook of the lessons' Explorer cells."""
-    import os
-    import secrets
-    import sys
-    import time
-    import urllib.request
+def lab():
+    """JupyterLab on a scratch notebook of the lessons' Explorer cells (the lessons stay untouched)."""
+    from lab_server import JupyterLabServer
 
-    from voila_server import free_port
-
-    folder = tmp_path_factory.mktemp("explorer-lab")
     cells = explorer_cells()
     assert len(cells) >= 3, "notebooks 01 and 10 show the Explorer inline (and one links a FloatSlider)"
-    notebook = {
-        "cells": cells,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (folder / "explorer_cells.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    settings = folder / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    port, token = free_port(), secrets.token_hex(16)
-    log = open(folder / "lab.log", "w+")
-    environment = dict(
-        os.environ,
-        JUPYTERLAB_SETTINGS_DIR=str(folder / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(folder / "workspaces"),
-        PYTHONPATH=str(ROOT),
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={folder}",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.open_browser=False",
-            "--allow-root",
-        ],
-        cwd=folder,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"jupyter lab did not start:\n{log.read()[-3000:]}") from None
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/lab/tree/explorer_cells.ipynb?token={token}"
-    finally:
-        process.terminate()  # jupyter shuts its kernels down on SIGTERM
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait(10)
-        log.close()
+    with JupyterLabServer([cell["source"] for cell in cells]) as server:
+        yield server
 
 
 def test_jupyterlab_inline_tabs_and_jslink(browser, lab):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(120_000)
     try:
-        page.goto(lab)
-        page.wait_for_function(
-            """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-            return k && k.status === 'idle'; }""",
-            timeout=240_000,
-        )
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        lab.open_and_run(page)
         tabs = page.locator(".jp-OutputArea .softmax-explorer-tab")
         n_cells = len(explorer_cells())
         page.wait_for_function(
@@ -590,7 +509,8 @@ def test_jupyterlab_inline_tabs_and_jslink(browser, lab):
             caption = tab.locator("figcaption").first
             before = caption.inner_text()
             heights = tab.locator("rect.bar").first.get_attribute("height")
-            press(tab.get_by_role("slider", name="temperature T"), "ArrowLeft", 30)
+            slider = tab.get_by_role("slider", name="temperature T")
+            press(slider, "ArrowLeft", 30)
             assert caption.inner_text() != before
             assert "T = 0.5" in caption.inner_text()
             assert tab.locator("rect.bar").first.get_attribute("height") != heights

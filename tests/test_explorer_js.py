@@ -12,10 +12,11 @@ import math
 
 import numpy as np
 import pytest
+from explorer_node import JS_DIR, call_js, require_node
 
 from softmax_teach import numerics
-from softmax_teach.explorer import charlm, parsing, prng
-from tests.explorer_node import JS_DIR, call_js, require_node
+from softmax_teach.explorer import charlm, parsing, prng, temperature
+from softmax_teach.explorer.temperature import naive_softmax
 
 require_node()
 
@@ -67,12 +68,6 @@ def test_stable_softmax_equals_numerics(rng):
         close(p, numerics.softmax(x, temperature=t))
 
 
-def naive_softmax(x, t):
-    with np.errstate(all="ignore"):
-        e = np.exp(np.asarray(x) / t)
-        return e / e.sum(), not np.isfinite(e.sum())
-
-
 def test_unstable_softmax_is_the_slides_formula_and_reports_overflow(rng):
     cases = [(random_logits(rng), random_temperature(rng)) for _ in range(CASES)]
     cases += [
@@ -106,7 +101,7 @@ def test_summary_equals_numerics_and_flags_broken_rows(rng):
     invalid = 0
     for p, summary in zip(probabilities, summaries):
         p = np.asarray(p)
-        if not (np.isfinite(p).all() and abs(p.sum() - 1) < 1e-6):
+        if not temperature.is_distribution(p):
             numbers = [summary[key] for key in ("entropyNats", "entropyBits", "perplexity", "maxProb")]
             assert all(math.isnan(v) for v in numbers) and summary["argmax"] == -1 and not summary["valid"]
             invalid += 1
@@ -226,6 +221,9 @@ def test_draws_of_filtered_distributions_equal_python(rng):
     for (x, t, k, p, m, s), got in zip(cases, results):
         after = numerics.sampling_probabilities(x, temperature=t, **off(k, p, m))
         assert got == prng.draw(after, 50, s)
+    shares = call_js("core.js", [("frequencies", got, len(x)) for (x, *_), got in zip(cases, results)])
+    for (x, *_), got, share in zip(cases, results, shares):
+        np.testing.assert_array_equal(share, np.bincount(got, minlength=len(x)) / 50)
 
 
 def test_normals_for_attention_and_randomise_equal_python(rng):
@@ -483,10 +481,17 @@ def test_number_formats_agree_with_python(rng):
     ]
     values += (rng.normal(0, 1, CASES) * 10.0 ** rng.integers(-8, 20, CASES)).tolist()
     values += [round(float(v), int(d)) for v, d in zip(rng.uniform(-100, 100, CASES), rng.integers(0, 4, CASES))]
-    results = call_js("core.js", [("formatNumber", v) for v in values] + [("formatLogits", values[:8], ",")])
+    lists = [random_logits(rng).tolist() for _ in range(CASES)]
+    separators = [str(rng.choice([", ", ","])) for _ in lists]
+    results = call_js(
+        "core.js",
+        [("formatNumber", v) for v in values] + [("formatLogits", x, sep) for x, sep in zip(lists, separators)],
+    )
     for value, got in zip(values, results):
         assert got == parsing.format_number(value), value
-    assert results[-1] == parsing.format_logits(values[:8], ",")
+    for x, sep, got in zip(lists, separators, results[len(values) :]):
+        assert got == parsing.format_logits(x, sep)
+        assert parsing.parse_logits(got) == tuple(x)  # a box shows logits that read back exactly
 
 
 def test_round_temperature_agrees_with_python(rng):
@@ -570,3 +575,19 @@ def test_seeded_generation_equals_the_python_twin(rng):
         assert result["drawn"] == drawn, (text, t, k, p, m, seed)
         assert result["text"] == tab.text and len(result["text"]) <= 400
         close(result["probabilities"], np.exp(tab.generated_log_probabilities), rtol=1e-4, atol=1e-6)
+
+
+def test_text_box_agrees_with_the_python_tab(rng, tiny_lm):
+    from softmax_teach.explorer.generate import check_text
+
+    chars = list(tiny_lm.vocabulary.chars)
+    odd = ["'", '"', "\\", "\t", "\r", "\x07", "\x7f", "\x85", "é", "É", "A", "!", "\u200b", "\u00a0", "\u2028", "😀"]
+    texts = ["", "the chance of ", "a" * 450, "Don't", "x😀y"]
+    texts += ["".join(rng.choice(chars + odd, int(rng.integers(0, 12)))) for _ in range(CASES)]
+    results = call_js("charlm.js", [("parseText", text, chars) for text in texts])
+    for text, got in zip(texts, results):
+        try:
+            expected = {"value": check_text(text, chars)}
+        except ValueError as error:
+            expected = {"error": str(error)}
+        assert got == expected, repr(text)

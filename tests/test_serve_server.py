@@ -14,14 +14,11 @@ import re
 
 import psutil
 import pytest
-from voila_server import VoilaServer
+from voila_server import VoilaServer, notebook_code_lines
 
 pytestmark = pytest.mark.timeout(420)
 
 OUTPUT_BLOCK = re.compile(r'<script type="application/vnd\.voila\.cell-output\+json">\s*(\{.*?\})\s*</script>', re.S)
-PREVIEW_IMG = re.compile(
-    r'<img class="probability-plot-preview" [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"'
-)
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +46,6 @@ def check_complete_dashboard_page(status, page):
     outputs = cell_outputs(page)
     kinds = [sorted(output.get("data", {})) for output in outputs]
     assert ["application/vnd.jupyter.widget-view+json", "text/plain"] in kinds, kinds
-    # The loading preview is plain HTML in the page (the dashboard's template), not an output
-    # left for the JavaScript to render: the browser paints it before any script has run.
-    assert "probability-plot-preview" not in "".join(OUTPUT_BLOCK.findall(page))
-    assert PREVIEW_IMG.search(OUTPUT_BLOCK.sub("", page)), "the loading preview is missing"
     for output in outputs:
         assert output["output_type"] != "error", output
         assert output.get("name") != "stderr", output
@@ -64,9 +57,10 @@ def test_page_renders_the_app_without_errors_and_without_code(server):
     status, page = server.fetch()
     check_complete_dashboard_page(status, page)
     assert "Explore softmax" in page  # the markdown title, rendered by the server
-    assert "probability-plot-preview" in page
+    assert 'id="explorer-failed"' in page  # the dashboard's template
     # --strip_sources: the notebook's code never reaches the page.
-    assert "import build_app" not in page and "loading_preview(app)" not in page
+    code = notebook_code_lines()
+    assert code and [line for line in code if line in page] == []
     assert f"http://127.0.0.1:{server.port}/" in server.log_text()
 
 
@@ -79,12 +73,42 @@ def test_ten_concurrent_page_loads_are_all_served(server):
     assert len(kernel_ids) == 10, "each visitor must get a kernel of their own"
 
 
-def test_the_served_kernels_never_load_torch(server):
-    # torch's shared libraries would be mapped into the kernel's memory once imported (sympy, pure
-    # Python, is checked through sys.modules in test_dashboard.py).
+def test_the_served_kernels_draw_nothing_and_load_neither_matplotlib_nor_torch(server):
+    # Importing matplotlib maps its compiled modules (matplotlib/_c_internal_utils, _path, ft2font),
+    # and torch its shared libraries, into the kernel's memory. Voila refuses to run code sent by a
+    # client, so the kernels that served the pages above are inspected from outside.
     kernels = server.kernel_processes()
-    assert kernels
+    assert len(kernels) >= 2  # the preheated one and those that served pages
     for kernel in kernels.values():
-        mapped = [m.path for m in kernel.memory_maps()]
-        assert not [path for path in mapped if "/torch/" in path]
-        assert any("numpy" in path for path in mapped)  # the check sees the kernel's libraries
+        mapped = {m.path for m in kernel.memory_maps()}
+        assert [path for path in mapped if "/matplotlib/" in path or "/torch/" in path] == []
+        assert any("/numpy/" in path for path in mapped)  # the check sees the kernel's libraries
+        assert [path for path in mapped if "/PIL/" in path] == []  # no image library either
+
+
+def test_a_page_whose_notebook_built_no_app_says_so_in_the_browser(tmp_path):
+    """The template's notice: a notebook whose outputs hold no widget (a failed or timed-out kernel)."""
+    import nbformat
+    from voila_server import require_chromium
+
+    require_chromium(pytest)
+    from playwright.sync_api import sync_playwright
+    from voila_server import CHROMIUM, CHROMIUM_ARGS
+
+    notebook = tmp_path / "no_app.ipynb"
+    nbformat.write(
+        nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell("# Explore softmax"), nbformat.v4.new_code_cell("print('no app')")]
+        ),
+        notebook,
+    )
+    with VoilaServer(notebook, preheat=False, startup_timeout=120) as voila, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(voila.url)
+            notice = page.locator("#explorer-failed")
+            notice.wait_for(state="visible", timeout=60_000)
+            assert "could not start" in notice.inner_text() and "Reload this page" in notice.inner_text()
+        finally:
+            browser.close()

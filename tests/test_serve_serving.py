@@ -1,7 +1,8 @@
-"""The serving pieces without a server: the websocket frame reader, the cross-site rules, the CLI's class options."""
+"""The serving pieces without a server: the websocket frame checks, the cross-site rules, the kernel cap, the CLI."""
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from widget_client import decode_v1, encode_v1
@@ -230,3 +231,99 @@ def test_the_extension_path_has_the_same_voila_settings_and_installs_them(tmp_pa
     assert (template / "index.html.j2").is_file() and (template / "conf.json").is_file()
     assert json.loads(config.read_text())["VoilaConfiguration"]["template"] == "softmax-explorer"
     assert extension.install(tmp_path)[0] == template  # installing again replaces the copy
+
+
+def test_export_explorer_writes_the_static_folder_and_refuses_a_used_one(tmp_path, capsys):
+    target = tmp_path / "site" / "explorer"
+    assert cli.main(["export-explorer", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "python -m http.server" in out and str(target) in out
+    assert (target / "index.html").is_file() and (target / "js" / "core.js").is_file()
+    written = sorted(p.relative_to(target) for p in target.rglob("*"))
+    # A folder that is not empty (the one just written) is refused with a message, and left as it was.
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["export-explorer", str(target)])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not empty" in err and "Traceback" not in err
+    assert sorted(p.relative_to(target) for p in target.rglob("*")) == written
+    # So is a file, and an empty folder is fine.
+    with pytest.raises(SystemExit):
+        cli.main(["export-explorer", str(target / "index.html")])
+    assert "is not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["export-explorer", str(tmp_path / "empty")]) == 0
+
+
+def test_export_explorer_reports_a_folder_it_cannot_write(tmp_path, capsys):
+    import os
+
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # root writes anywhere: a folder below a file is what cannot be created for anyone.
+        blocked = tmp_path / "a-file" / "explorer"
+        (tmp_path / "a-file").write_text("")
+    else:
+        (tmp_path / "locked").mkdir(mode=0o500)
+        blocked = tmp_path / "locked" / "explorer"
+    assert cli.main(["export-explorer", str(blocked)]) == 1
+    err = capsys.readouterr().err
+    assert "could not write" in err and "Traceback" not in err
+
+
+def test_voila_command_serves_on_loopback_with_sources_stripped_and_a_preheated_kernel():
+    command = cli.voila_command("notebooks/dashboard.ipynb", port=9999, theme="dark")
+    assert command[1:4] == ["-m", "softmax_teach.serve.voila_app", "notebooks/dashboard.ipynb"]
+    for flag in [
+        "--port=9999",
+        "--Voila.ip=127.0.0.1",
+        "--strip_sources=True",
+        "--theme=dark",
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        "--no-browser",
+        f"--template={cli.DASHBOARD_TEMPLATE}",
+    ]:
+        assert flag in command
+    assert "--preheat_kernel=True" not in cli.voila_command(preheat=False)
+    with pytest.raises(ValueError, match="port"):
+        cli.voila_command(port=70000)
+    with pytest.raises(ValueError, match="theme"):
+        cli.voila_command(theme="blue")
+
+
+def test_cli_prints_the_command_and_rejects_bad_arguments(capsys):
+    assert cli.main(["dashboard", "--host", "0.0.0.0", "--port", "9000", "--print-command"]) == 0
+    printed = capsys.readouterr().out
+    assert "--Voila.ip=0.0.0.0" in printed and "--port=9000" in printed
+    with pytest.raises(SystemExit):
+        cli.main(["dashboard", "--theme", "blue"])
+    with pytest.raises(SystemExit):
+        cli.main([])  # a subcommand is required
+    assert cli.dashboard_url("::1", 8866) == "http://[::1]:8866/"
+    assert cli.dashboard_url("127.0.0.1", 8866) == "http://127.0.0.1:8866/"
+    assert cli.is_loopback("127.0.0.1") and cli.is_loopback("localhost") and not cli.is_loopback("0.0.0.0")
+
+
+def test_the_environment_lets_voila_find_the_dashboard_template_in_the_package():
+    import os
+
+    from softmax_teach.serve import resources
+
+    template = resources.template_directory()
+    assert template == cli.DASHBOARD_JUPYTER_PATH / "voila" / "templates" / cli.DASHBOARD_TEMPLATE
+    assert (template / "index.html.j2").is_file() and (template / "conf.json").is_file()
+    assert template.is_relative_to(Path(resources.__file__).parent)  # package data, not a share/ folder
+    environment = cli.dashboard_environment(base={"JUPYTER_PATH": "/elsewhere", "PATH": "/bin"})
+    assert environment["JUPYTER_PATH"].split(os.pathsep) == [str(cli.DASHBOARD_JUPYTER_PATH), "/elsewhere"]
+    assert environment["PATH"] == "/bin"
+    assert cli.dashboard_environment(base={})["JUPYTER_PATH"] == str(cli.DASHBOARD_JUPYTER_PATH)
+
+
+def test_the_packaged_dashboard_notebook_is_the_one_in_notebooks():
+    from softmax_teach.serve import resources
+
+    packaged = Path(resources.__file__).parent / resources.NOTEBOOK_NAME
+    checkout = Path(__file__).resolve().parents[1] / "notebooks" / resources.NOTEBOOK_NAME
+    assert cli.DASHBOARD_NOTEBOOK == checkout
+    # One file: the package's entry links to the notebook (setuptools copies its bytes into the wheel).
+    assert packaged.is_symlink() and packaged.resolve() == checkout.resolve()

@@ -93,7 +93,7 @@ class VoilaServer:
         self._log = tempfile.NamedTemporaryFile(prefix="voila-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             self.command,
-            env=dashboard_environment(self.theme, token=self.token),
+            env=dashboard_environment(token=self.token),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -248,6 +248,20 @@ WATCH_FIGURE_JS = """() => {
   new MutationObserver(() => window.__figureChanges.push(performance.now()))
     .observe(img, {attributes: true, attributeFilter: ['src']});
 }"""
+
+
+def notebook_code_lines(notebook=DASHBOARD_NOTEBOOK):
+    """The code lines of a notebook (comments and blank lines left out): none may reach a served page."""
+    import json
+
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    return [
+        line.strip()
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def stays(check, seconds=2.5, interval=0.1):

@@ -261,6 +261,14 @@ class WidgetClient:
             self.states[comm_id] = message["content"]["data"]["state"]
         return self.states
 
+    async def widget_state(self, comm_id, timeout=60.0):
+        """One widget's current state, as the kernel holds it (a fresh ``request_state``)."""
+        msg_id = await self.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_state"}})
+        message = await self.wait_for(
+            lambda m: m["header"]["msg_type"] == "comm_msg" and m["parent_header"].get("msg_id") == msg_id, timeout
+        )
+        return message["content"]["data"]["state"]
+
     def find(self, model_name, dom_class):
         """The comm id of the widget with this model name and CSS class (e.g. the temperature slider)."""
         for comm_id, state in self.states.items():
@@ -294,6 +302,26 @@ class WidgetClient:
         """
         started = time.perf_counter()
         await self.comm_info(timeout)
+        return time.perf_counter() - started
+
+    async def update_and_wait_for_echo(self, comm_id, state, timeout=60.0):
+        """Send a widget state update as the front end does; returns the seconds until the kernel echoed it.
+
+        ipywidgets 8 kernels answer every update from a front end with an ``echo_update`` of the
+        same keys: all the traffic a browser's update causes when nothing is drawn in the kernel.
+        """
+        started = time.perf_counter()
+        msg_id = await self.send(
+            "comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": state, "buffer_paths": []}}
+        )
+        await self.wait_for(
+            lambda m: (
+                m["header"]["msg_type"] == "comm_msg"
+                and m["parent_header"].get("msg_id") == msg_id
+                and m["content"]["data"].get("method") == "echo_update"
+            ),
+            timeout,
+        )
         return time.perf_counter() - started
 
     async def update_and_settle(self, comm_id, state, timeout=60.0):

@@ -1,14 +1,9 @@
-"""The Softmax Explorer dashboard: plain-Python state classes plus ipywidgets views.
+"""The old dashboard's plain-Python state classes (notebook 10 still prints ``TemperatureState``).
 
->>> from softmax_teach.dashboard import TemperatureTab   # doctest: +SKIP
->>> tab = TemperatureTab(logits=(2.0, 1.0, 0.1), temperature=1.0)   # doctest: +SKIP
->>> tab.state.probabilities, tab.widget   # doctest: +SKIP
-
-Served by ``softmax-teach dashboard`` (Voila on ``notebooks/dashboard.ipynb``). Only numpy,
-matplotlib (Agg) and ipywidgets are imported: never torch or sympy.
+The Softmax Explorer is :mod:`softmax_teach.explorer`; the server that serves it,
+:mod:`softmax_teach.serve`.
 """
 
-from softmax_teach.dashboard.app import TAB_SPECS, TabSpec, apply_query, build_app, loading_preview, request_query
 from softmax_teach.dashboard.state import (
     AttentionState,
     CrossEntropyState,
@@ -20,23 +15,12 @@ from softmax_teach.dashboard.state import (
     parse_seed,
     parse_temperature,
 )
-from softmax_teach.dashboard.views import AttentionTab, CrossEntropyTab, SamplingTab, TemperatureTab
 
 __all__ = [
     "AttentionState",
-    "AttentionTab",
     "CrossEntropyState",
-    "CrossEntropyTab",
     "SamplingState",
-    "SamplingTab",
     "TemperatureState",
-    "TemperatureTab",
-    "TAB_SPECS",
-    "TabSpec",
-    "apply_query",
-    "build_app",
-    "request_query",
-    "loading_preview",
     "format_logits",
     "parse_logits",
     "parse_query",

@@ -1,9 +1,8 @@
-"""Plain-Python state of the Softmax Explorer tabs: no widgets, no matplotlib.
+"""Plain-Python state of the old dashboard's tabs: no widgets, no matplotlib.
 
-Each class holds the settings of one tab, validates every change (bad input raises
-``ValueError`` and leaves the state as it was) and computes what the tab shows with
-:mod:`softmax_teach.numerics`. The views in :mod:`softmax_teach.dashboard.views` only copy
-widget values in and numbers out, so everything a learner sees can be tested here.
+The Explorer itself is :mod:`softmax_teach.explorer` (anywidget tabs that compute in the browser,
+with Python traitlets as the reference). These classes stay only while notebook 10 prints
+``TemperatureState``'s overflow; nothing else imports them.
 """
 
 from __future__ import annotations
@@ -310,16 +309,6 @@ class TemperatureState:
         values = list(self.logits)
         values[index] = value
         self.logits = _check_logits(values)
-
-    def set_n_classes(self, n_classes):
-        """Keep the first ``n_classes`` logits, or append zeros up to ``n_classes``."""
-        if (
-            isinstance(n_classes, bool)
-            or not isinstance(n_classes, numbers.Integral)
-            or not (MIN_CLASSES <= n_classes <= MAX_CLASSES)
-        ):
-            raise ValueError(f"n_classes must be an integer from {MIN_CLASSES} to {MAX_CLASSES}, got {n_classes!r}")
-        self.logits = (self.logits + (0.0,) * MAX_CLASSES)[:n_classes]
 
     def set_temperature(self, temperature):
         self.temperature = _check_positive("temperature", temperature)

@@ -26,6 +26,19 @@ def _model():
     return load_tiny_lm()
 
 
+def check_text(text, characters):
+    """``text`` if the model can read it (its last 400 characters), else :class:`InvalidSetting`.
+
+    The page's text box says the same (``parseText`` in ``js/charlm.js``).
+    """
+    if not text:
+        raise _checks.InvalidSetting("type at least one character")
+    unknown = sorted(set(text) - set(characters))
+    if unknown:
+        raise _checks.InvalidSetting(f"the model does not know {', '.join(repr(c) for c in unknown)}: it knows {KNOWN}")
+    return text[-MAX_TEXT:]
+
+
 class GenerateTab(anywidget.AnyWidget):
     """A text, the sampling settings, and the character model's next-character distribution.
 
@@ -75,15 +88,7 @@ class GenerateTab(anywidget.AnyWidget):
 
     @traitlets.validate("text")
     def _check_text(self, proposal):
-        text = proposal["value"]
-        if not text:
-            raise _checks.InvalidSetting("type at least one character")
-        unknown = sorted(set(text) - set(_model().vocabulary.chars))
-        if unknown:
-            raise _checks.InvalidSetting(
-                f"the model does not know {', '.join(repr(c) for c in unknown)}: it knows {KNOWN}"
-            )
-        return text[-MAX_TEXT:]
+        return check_text(proposal["value"], _model().vocabulary.chars)
 
     @traitlets.observe("text")
     def _text_changed(self, _change):

@@ -18,6 +18,7 @@ async function render({ model, el, host }) {
   appCount += 1;
   const stem = `softmax-explorer-${appCount}`;
   const root = element("div", "softmax-explorer");
+  root.dataset.lmSuppressShortcuts = "true"; // the arrow keys move between tabs, not notebook cells
   const tabList = element("div", "explorer-tablist");
   tabList.setAttribute("role", "tablist");
   tabList.setAttribute("aria-label", "Softmax Explorer");

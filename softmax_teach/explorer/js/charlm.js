@@ -175,6 +175,43 @@ export class CharLM {
   }
 }
 
+/**
+ * Python's `repr` of one character, so a message names it exactly as the Python tab does:
+ * `'a'`, `"'"`, a tab as `'\t'`, a bell as `'\x07'`; printable characters as they are.
+ * @param {string} c one code point @returns {string}
+ */
+export function reprCharacter(c) {
+  const escapes = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+  if (c === "'") return `"'"`;
+  if (escapes[c]) return `'${escapes[c]}'`;
+  const point = c.codePointAt(0);
+  if (point !== 32 && /^[\p{C}\p{Z}]$/u.test(c)) {
+    const hex = point.toString(16);
+    if (point < 0x100) return `'\\x${hex.padStart(2, "0")}'`;
+    if (point < 0x10000) return `'\\u${hex.padStart(4, "0")}'`;
+    return `'\\U${hex.padStart(8, "0")}'`;
+  }
+  return `'${c}'`;
+}
+
+/**
+ * A typed text the model can read: at least one character, each one it knows; the last
+ * {@link MAX_TEXT} are kept. Same rules and message as the Python tab (`generate.check_text`).
+ * @param {string} text @param {string[]} chars the model's characters
+ * @returns {{value: string}|{error: string}}
+ */
+export function parseText(text, chars) {
+  if (!text) return { error: "type at least one character" };
+  const known = new Set(chars);
+  const unknown = [...new Set(Array.from(text).filter((c) => !known.has(c)))];
+  if (unknown.length) {
+    unknown.sort((a, b) => a.codePointAt(0) - b.codePointAt(0));
+    const named = unknown.map(reprCharacter).join(", ");
+    return { error: `the model does not know ${named}: it knows lowercase letters, space, newline and , - . :` };
+  }
+  return { value: Array.from(text).slice(-MAX_TEXT).join("") };
+}
+
 const loaded = new WeakMap();
 
 /**

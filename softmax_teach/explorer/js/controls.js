@@ -2,7 +2,17 @@
 // <button> with a <label> (so it has an accessible name and works from the keyboard), and every
 // text box has its message element next to it (aria-describedby), where bad text is explained.
 
+import { formatNumber } from "./core.js";
+
 let controlCount = 0;
+
+/**
+ * A number as a box shows it, without float steps' last-digit noise: a linked FloatSlider's
+ * 0.5 + 5 × 0.1 is 1.0000000000000002, shown as 1 (12 significant digits are kept).
+ */
+export function tidyNumber(value) {
+  return formatNumber(Number(Number(value).toPrecision(12)));
+}
 
 function nextId(stem) {
   controlCount += 1;
@@ -34,6 +44,26 @@ export function watch(model, keys, redraw) {
 }
 
 /**
+ * Where a key moves a range input, as the browser's own range: arrows by one step, Page Up/Down
+ * by a tenth of the range, Home/End to the ends; null for any other key.
+ */
+export function keyedValue(input, key) {
+  const step = Number(input.step);
+  const min = Number(input.min);
+  const max = Number(input.max);
+  const page = Math.max(step, Math.round((max - min) / 10 / step) * step);
+  const moves = { ArrowRight: step, ArrowUp: step, ArrowLeft: -step, ArrowDown: -step, PageUp: page, PageDown: -page };
+  let value;
+  if (key in moves) value = Number(input.value) + moves[key];
+  else if (key === "Home") value = min;
+  else if (key === "End") value = max;
+  else return null;
+  const decimals = (String(input.step).split(".")[1] || "").length;
+  const snapped = min + Math.round((value - min) / step) * step;
+  return Number(Math.min(max, Math.max(min, snapped)).toFixed(decimals));
+}
+
+/**
  * A range slider with a visible label and a readout. `onInput(value)` runs on every move
  * (keyboard or drag), `onCommit(value)` when the move ends (the `change` event).
  */
@@ -60,6 +90,18 @@ export function slider({ label, min, max, step, value, valueText = String, onInp
   });
   input.addEventListener("change", () => {
     if (onCommit) onCommit(Number(input.value));
+  });
+  // The keys move the slider here rather than by the browser's default action, which a host may
+  // cancel (JupyterLab's output area stops arrow keys on their way up): the same in every host.
+  input.addEventListener("keydown", (event) => {
+    const value = keyedValue(input, event.key);
+    if (value === null) return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (value === Number(input.value)) return;
+    input.value = String(value);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
   });
   show();
   root.append(labelNode, input, readout);
@@ -227,6 +269,9 @@ export function setLines(node, lines) {
 /** The page of one tab: two columns (controls | figure and readouts) that stack when narrow. */
 export function tabLayout(el, cssClass, controls, results) {
   const page = element("div", `softmax-explorer-tab ${cssClass}`);
+  // JupyterLab's notebook shortcuts would otherwise take the arrow keys from the sliders (Lumino
+  // leaves keys inside an element with this attribute to it).
+  page.dataset.lmSuppressShortcuts = "true";
   const left = element("div", "explorer-controls");
   const right = element("div", "explorer-results");
   left.append(...controls);

@@ -1,9 +1,9 @@
 // Tab 3, Cross-entropy: the true class, label smoothing, the loss and its gradient p − y.
 // Model keys: logits, true_class, label_smoothing.
-import { crossEntropy, summarise } from "./core.js";
+import { MAX_CLASSES, crossEntropy, summarise } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
 import { slider, radioGroup, readout, setLines, tabLayout, commit, watch } from "./controls.js";
-import { logitsEditor, classNames, MAX_CLASSES } from "./temperature.js";
+import { logitsEditor, classNames } from "./temperature.js";
 
 function render({ model, el }) {
   const editor = logitsEditor(model, {

@@ -3,27 +3,17 @@
 // character" and "generate 40" draw seeded characters (a draw depends on the seed and the text's
 // length), with the drawn character's probability and the perplexity of what was generated.
 // Model keys: text, temperature, top_k (0 = off), top_p (1 = off), min_p (0 = off), seed.
-import { filterDistribution, parseTemperature, parseSeed, formatNumber, roundTemperature } from "./core.js";
-import { loadCharLM, generate, MAX_TEXT } from "./charlm.js";
+import { filterDistribution, parseTemperature, parseSeed, roundTemperature } from "./core.js";
+import { loadCharLM, generate, parseText } from "./charlm.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element } from "./controls.js";
+import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
 export const SHOWN = 8;
+export const MAX_TOP_K = 40;
 const VISIBLE = { " ": "␣ space", "\n": "⏎ newline" };
 
 export function characterLabel(character) {
   return VISIBLE[character] ?? character;
-}
-
-/** A typed text the model can read: at least one character, each one it knows. */
-export function parseText(text, chars) {
-  if (!text) return { error: "type at least one character" };
-  const unknown = [...new Set([...text].filter((c) => !chars.includes(c)))].sort();
-  if (unknown.length) {
-    const named = unknown.map((c) => `'${c}'`).join(", ");
-    return { error: `the model does not know ${named}: it knows lowercase letters, space, newline and , - . :` };
-  }
-  return { value: text.slice(-MAX_TEXT) };
 }
 
 async function render({ model, el }) {
@@ -59,13 +49,13 @@ async function render({ model, el }) {
   });
   const temperatureBox = textBox({
     label: "T",
-    value: formatNumber(model.get("temperature")),
+    value: tidyNumber(model.get("temperature")),
     parse: parseTemperature,
     onValue: (t) => commit(model, { temperature: t }),
     size: 6,
     className: "temperature-text",
   });
-  const topK = slider({ label: "top-k", min: 0, max: 40, step: 1, value: model.get("top_k"), valueText: (v) => (v === 0 ? "0 (off)" : String(v)), ...live("top_k") });
+  const topK = slider({ label: "top-k", min: 0, max: MAX_TOP_K, step: 1, value: model.get("top_k"), valueText: (v) => (v === 0 ? "0 (off)" : String(v)), ...live("top_k") });
   const topP = slider({ label: "top-p", min: 0.01, max: 1, step: 0.01, value: model.get("top_p"), valueText: (v) => (v >= 1 ? "1 (off)" : v.toFixed(2)), ...live("top_p") });
   const minP = slider({ label: "min-p", min: 0, max: 1, step: 0.01, value: model.get("min_p"), valueText: (v) => (v <= 0 ? "0 (off)" : v.toFixed(2)), ...live("min_p") });
   const seedBox = textBox({
@@ -113,7 +103,7 @@ async function render({ model, el }) {
     const t = model.get("temperature");
     textArea.set(text);
     temperatureSlider.set(log10(t));
-    temperatureBox.set(formatNumber(t));
+    temperatureBox.set(tidyNumber(t));
     topK.set(model.get("top_k"));
     topP.set(model.get("top_p"));
     minP.set(model.get("min_p"));
@@ -135,7 +125,7 @@ async function render({ model, el }) {
           title: `next character after …${text.slice(-16).replace(/\n/g, "⏎")}`,
           yLabel: "probability",
         }),
-      `Bar chart of the ${SHOWN} most probable next characters after ${tail} at T = ${formatNumber(t)}: ` +
+      `Bar chart of the ${SHOWN} most probable next characters after ${tail} at T = ${tidyNumber(t)}: ` +
         labels.map((label, i) => `${label} ${shortNumber(shown[i])}`).join(", ") + ".",
     );
     const lines = [`${result.kept.filter(Boolean).length} of ${lm.chars.length} characters can be drawn`];

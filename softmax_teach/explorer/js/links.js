@@ -3,6 +3,8 @@
 // and the rest of the link is still used. Used by app.js with the tabs' models.
 import { parseLogits, parseTemperature, parseSeed, parseFlag, parseWhole, parseFraction, formatLogits, formatNumber, formatQuery } from "./core.js";
 import { D_CHOICES } from "./attention.js";
+import { MAX_TOP_K } from "./generate.js";
+import { MAX_DRAWS } from "./sampling.js";
 
 export const TABS = [
   { name: "temperature", title: "Temperature & logits", trait: "temperature_tab" },
@@ -27,7 +29,7 @@ const filterKeys = [
 
 export const KEYS = {
   temperature: [logitsKey, temperatureKey, ["stable", "stable", (text) => parseFlag("stable", text), flag]],
-  sampling: [logitsKey, temperatureKey, ...filterKeys, ["draws", "draws", (text) => parseWhole("draws", text, 10, 2000), String], seedKey],
+  sampling: [logitsKey, temperatureKey, ...filterKeys, ["draws", "draws", (text) => parseWhole("draws", text, 10, MAX_DRAWS), String], seedKey],
   "cross-entropy": [
     logitsKey,
     ["true", "true_class", (text, model) => parseWhole("true (the true class)", text, 0, model.get("logits").length - 1), String],
@@ -51,7 +53,7 @@ export const KEYS = {
   generate: [
     ["text", "text", (text) => (text ? { value: text } : { error: "type at least one character" }), String],
     temperatureKey,
-    ["top_k", "top_k", (text) => parseWhole("top_k", text, 0, 40), String],
+    ["top_k", "top_k", (text) => parseWhole("top_k", text, 0, MAX_TOP_K), String],
     filterKeys[1],
     filterKeys[2],
     seedKey,

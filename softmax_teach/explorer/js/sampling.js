@@ -2,12 +2,11 @@
 // its cumulative mass) and after them; seeded draws and their total variation from the exact
 // distribution. Model keys: logits, labels, temperature, top_k (0 = off), top_p (1 = off),
 // min_p (0 = off), draws, seed.
-import { filterDistribution, draw, totalVariation, parseLogits, parseTemperature, parseSeed, formatLogits, formatNumber, roundTemperature } from "./core.js";
+import { MAX_SEED, filterDistribution, draw, totalVariation, parseLogits, parseTemperature, parseSeed, formatLogits, roundTemperature } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element } from "./controls.js";
+import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
 export const MAX_DRAWS = 2000;
-export const MAX_SEED = 2 ** 32 - 1;
 
 export function tokenLabels(labels, n) {
   return Array.from({ length: n }, (_, i) => (labels && labels[i] !== undefined ? String(labels[i]) : String(i)));
@@ -40,7 +39,7 @@ function render({ model, el }) {
   });
   const temperatureBox = textBox({
     label: "T",
-    value: formatNumber(model.get("temperature")),
+    value: tidyNumber(model.get("temperature")),
     parse: parseTemperature,
     onValue: (t) => commit(model, { temperature: t }),
     size: 6,
@@ -136,7 +135,7 @@ function render({ model, el }) {
     const labels = tokenLabels(model.get("labels"), logits.length);
     logitsBox.set(formatLogits(logits));
     temperatureSlider.set(log10(t));
-    temperatureBox.set(formatNumber(t));
+    temperatureBox.set(tidyNumber(t));
     topK.set(k, { max: logits.length });
     topP.set(p);
     minP.set(m);
@@ -163,10 +162,10 @@ function render({ model, el }) {
             { values: result.after, cssClass: "series-0", label: "after (renormalised)" },
           ],
           labels,
-          title: `softmax(z / T), T = ${formatNumber(t)}: before and after the filters`,
+          title: `softmax(z / T), T = ${tidyNumber(t)}: before and after the filters`,
           yLabel: "probability",
         }),
-      `Bar chart of ${labels.length} tokens at T = ${formatNumber(t)}: before the filters ${list(result.before)} ` +
+      `Bar chart of ${labels.length} tokens at T = ${tidyNumber(t)}: before the filters ${list(result.before)} ` +
         `(cumulative ${list(result.cumulative)}); after top-k ${k || "off"}, top-p ${p < 1 ? p : "off"}, min-p ${m > 0 ? m : "off"}: ${list(result.after)}` +
         (cut.length ? `; cut: ${cut.join(", ")}.` : "; nothing cut."),
     );

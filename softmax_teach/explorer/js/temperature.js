@@ -1,12 +1,10 @@
 // Tab 1, Temperature & logits: softmax(z / T) with the stable toggle, entropy, perplexity,
 // max probability and arg-max, predict-then-reveal, reset and randomise. anywidget interface:
 // the model holds `logits` (2 to 8 numbers), `temperature` and `stable`.
-import { softmax, softmaxOverflows, summarise, parseLogits, parseTemperature, formatLogits, formatNumber, roundTemperature, randomLogits } from "./core.js";
+import { MIN_CLASSES, MAX_CLASSES, softmax, softmaxOverflows, summarise, parseLogits, parseTemperature, formatLogits, formatNumber, roundTemperature, randomLogits } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, checkbox, button, readout, setLines, tabLayout, commit, watch, element } from "./controls.js";
+import { slider, textBox, checkbox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
 
-export const MAX_CLASSES = 8;
-export const MIN_CLASSES = 2;
 
 /** The largest |logit| a logit slider reaches: 10, or the largest logit rounded up to a ten. */
 export function sliderLimit(logits) {
@@ -120,7 +118,7 @@ function render({ model, el }) {
   });
   const temperatureBox = textBox({
     label: "T",
-    value: formatNumber(model.get("temperature")),
+    value: tidyNumber(model.get("temperature")),
     parse: parseTemperature,
     onValue: (t) => {
       if (predicting) revealed = false;
@@ -202,7 +200,7 @@ function render({ model, el }) {
     const isStable = model.get("stable");
     editor.sync();
     temperatureSlider.set(log10(t));
-    temperatureBox.set(formatNumber(t));
+    temperatureBox.set(tidyNumber(t));
     stable.set(isStable);
     reveal.hidden = !predicting;
     const p = softmax(logits, t, { stable: isStable });
@@ -211,7 +209,7 @@ function render({ model, el }) {
     const summary = finite ? summarise(p) : null;
     const banner = over ? "overflow: Σ exp(z / T) = inf" : finite ? "" : "0 / 0 → nan";
     const hidden = !revealed;
-    const tText = formatNumber(t);
+    const tText = tidyNumber(t);
     const pText = p.map((v) => shortNumber(v)).join(", ");
     const description = hidden
       ? `Bar chart of ${logits.length} class probabilities, hidden until you reveal them (logits ${formatLogits(logits)}, T = ${tText}).`
