@@ -25,7 +25,7 @@ from voila_server import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
 require_chromium(pytest)
 
 from playwright import sync_api  # noqa: E402
-from test_dashboard_browser import AXE_RUN, ensure_axe  # noqa: E402
+from test_explorer_browser import AXE_RUN, ensure_axe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT = ROOT / "_build" / "html"
