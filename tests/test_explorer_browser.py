@@ -215,6 +215,11 @@ def test_bad_text_shows_a_message_next_to_the_box_and_keeps_the_state(static_pag
     assert "out of range" in page.locator(f"#{t_box.get_attribute('aria-describedby')}").inner_text()
     assert figure(page, "probability-plot") == (caption, heights)
     assert "Traceback" not in page.content()
+    # Another control moves: the refused text and its message stay until the logits change.
+    press(page.get_by_role("slider", name="temperature T"), "ArrowLeft", 1)
+    assert box.input_value() == "2, x, 1" and message.inner_text().startswith("'x' is not a number")
+    page.get_by_role("button", name="reset").click()
+    assert box.input_value() == "2, 1, 0.1" and message.inner_text() == "" and t_box.input_value() == "1"
     box.fill("3, 1")
     box.press("Enter")
     assert message.inner_text() == "" and box.get_attribute("aria-invalid") is None

@@ -26,12 +26,10 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
+from softmax_teach.cli import DEFAULT_MAX_KERNELS, TOKEN_VARIABLE
 from softmax_teach.serve.kernels import capped_manager_base, check_pool_fits
 from softmax_teach.serve.pages import ClassroomVoilaHandler
 from softmax_teach.serve.websocket import BoundedV1Connection, ClassroomKernelWebsocketHandler
-
-TOKEN_VARIABLE = "SOFTMAX_TEACH_TOKEN"
-DEFAULT_MAX_KERNELS = 20
 
 # Voila's handler classes and the ones that replace them.
 _REPLACEMENTS = {

@@ -170,19 +170,25 @@ export function textBox({ label, value = "", parse, onValue, size = 18, classNam
     }
   });
   root.append(labelNode, input, message);
+  let shown = value;
   return {
     root,
     input,
     message,
     showError,
     set(text) {
-      // Never overwrite what the learner is typing, nor text that was refused (its message explains it).
-      if (document.activeElement === input || input.getAttribute("aria-invalid") === "true") return;
+      // Never overwrite what the learner is typing, nor refused text while its value has not
+      // changed (the message next to it explains the refusal); a new value replaces both.
+      const unchanged = text === shown;
+      shown = text;
+      if (document.activeElement === input) return;
+      if (input.getAttribute("aria-invalid") === "true" && unchanged) return;
+      showError("");
       input.value = text;
     },
     reset(text) {
       showError("");
-      input.value = text;
+      input.value = shown = text;
     },
   };
 }

@@ -155,8 +155,8 @@ function render({ model, el }) {
     label: "reset",
     className: "reset-button",
     onClick: () => {
-      editor.box.reset("");
-      temperatureBox.reset("");
+      editor.box.reset(formatLogits(initial.logits));
+      temperatureBox.reset(tidyNumber(initial.temperature));
       commit(model, { logits: initial.logits.slice(), temperature: initial.temperature, stable: initial.stable });
     },
   });
@@ -169,7 +169,7 @@ function render({ model, el }) {
       draws += 1;
       const n = model.get("logits").length;
       const values = randomLogits(n, draws);
-      editor.box.reset("");
+      editor.box.reset(formatLogits(values));
       commit(model, { logits: values });
     },
   });
