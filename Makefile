@@ -73,3 +73,23 @@ bench-class: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
+
+# The course website: _build/html from the notebooks' stored outputs, nothing executed (site/build.py).
+# Once the tools are installed it runs offline. The launch buttons come from one repository URL:
+# site/_config.yml, or make site REPOSITORY_URL=https://github.com/OWNER/NAME [JUPYTERHUB_URL=...].
+.PHONY: site
+SITE_INSTALLED := $(VENV)/.installed-site
+SITE_NPM := site/node_modules/.package-lock.json
+
+$(SITE_INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[site]'
+	touch $(SITE_INSTALLED)
+
+# MathJax 3 at the version of site/package-lock.json (npm's cache serves it offline once fetched).
+$(SITE_NPM): site/package-lock.json
+	cd site && npm ci --no-audit --no-fund --prefer-offline
+
+site: $(SITE_INSTALLED) $(SITE_NPM)
+	$(BIN)/python site/build.py

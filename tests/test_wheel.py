@@ -6,10 +6,16 @@ through a ``.pth`` line, so nothing is downloaded. The command then runs from a 
 finds the dashboard notebook and the Voila template as package data (``importlib.resources``)
 wherever pip put them, and serves a page on a free 127.0.0.1 port. Before issue 17 the notebook
 was looked for only under ``sys.prefix/share``, which ``--user`` and ``--target`` never fill.
+
+The wheel asks pip for no exact version (torch has a lower bound only), and a venv that gets
+``pip install --no-index 'softmax_teach-….whl[dashboard]'`` with only what that extra needs in reach
+(see ``dashboard_only``) serves the dashboard too.
 """
 
 from __future__ import annotations
 
+import email
+import importlib.metadata
 import json
 import os
 import shutil
@@ -19,9 +25,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from voila_server import free_port, notebook_code_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,38 +173,11 @@ def test_the_installed_command_serves_the_dashboard(installed):
     assert printed.returncode == 0, printed.stderr
     assert str(where) in printed.stdout
 
-    port = free_port()
-    server = subprocess.Popen(
-        [str(command), "dashboard", "--port", str(port), "--no-preheat"],
-        cwd=folder,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        page = None
-        deadline = time.monotonic() + 120
-        while page is None and time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
-                    page = response.read().decode()
-            except OSError:
-                if server.poll() is not None:
-                    break
-                time.sleep(0.5)
-        assert page is not None, "no page within 120 s"
-        assert 'id="explorer-failed"' in page  # our template, found in the installed package
-        assert '"kernelId"' in page and "Traceback" not in page
-        leaked = [line for line in notebook_code_lines(CHECKOUT_NOTEBOOK) if line in page]
-        assert leaked == [], "the notebook's code reached the page"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+    page = _served_page(command, folder, environment)
+    assert 'id="explorer-failed"' in page  # our template, found in the installed package
+    assert '"kernelId"' in page and "Traceback" not in page
+    leaked = [line for line in notebook_code_lines(CHECKOUT_NOTEBOOK) if line in page]
+    assert leaked == [], "the notebook's code reached the page"
 
 
 def test_the_installed_command_exports_the_static_explorer(installed):
@@ -208,3 +190,145 @@ def test_the_installed_command_exports_the_static_explorer(installed):
     assert (target / "index.html").is_file()
     # Every ES module the page imports came with the installed package.
     assert {"core.js", "app.js", "host.js", "temperature.js"} <= {p.name for p in (target / "js").iterdir()}
+
+
+def _served_page(command, cwd, environment):
+    """The first whole page that ``command dashboard`` serves on a free port (the server is then stopped)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(command), "dashboard", "--port", str(port), "--no-preheat"],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    page, log = None, ""
+    try:
+        deadline = time.monotonic() + 120
+        while page is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
+                    chunks = []  # Voila streams the page while the kernel runs: read it against the deadline
+                    while chunk := response.read1(65536):
+                        chunks.append(chunk)
+                        if time.monotonic() > deadline:
+                            break
+                    else:
+                        page = b"".join(chunks).decode()
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            log = server.communicate(timeout=20)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            log = server.communicate()[0].decode(errors="replace")
+    assert page is not None, f"no whole page within 120 s; the server said:\n{log[-4000:]}"
+    return page
+
+
+# ---------------------------------------------------------------------------------------------
+# What the wheel asks pip for, and whether softmax-teach[dashboard] alone is enough to serve
+
+
+def _metadata(wheel):
+    archive = zipfile.ZipFile(wheel)
+    name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+    return email.message_from_bytes(archive.read(name))
+
+
+def test_the_wheel_names_torch_with_a_lower_bound_only_and_no_exact_version(wheel):
+    metadata = _metadata(wheel)
+    requirements = [Requirement(line) for line in metadata.get_all("Requires-Dist")]
+    [torch] = [r for r in requirements if r.name == "torch" and r.marker is None]
+    assert torch.specifier and all(spec.operator == ">=" for spec in torch.specifier), str(torch)
+    pinned = [str(r) for r in requirements if any(spec.operator in ("==", "===", "~=") for spec in r.specifier)]
+    assert pinned == [], f"exact versions belong in constraints.txt, not in the wheel: {pinned}"
+    assert {"dashboard", "lab", "site", "dev"} <= set(metadata.get_all("Provides-Extra"))
+    dashboard = {r.name for r in requirements if r.marker is not None and r.marker.evaluate({"extra": "dashboard"})}
+    assert "voila" in dashboard and "jupyterlab" not in dashboard
+
+
+def _closure(names_with_extras):
+    """The distributions of this environment that ``names_with_extras`` needs, transitively
+    (markers evaluated here, extras followed): ``{normalised name: Distribution}``."""
+    found = {}
+    todo = [Requirement(r) for r in names_with_extras]
+    while todo:
+        requirement = todo.pop()
+        name = canonicalize_name(requirement.name)
+        distribution = importlib.metadata.distribution(requirement.name)  # PackageNotFoundError: missing here
+        first = name not in found
+        found[name] = distribution
+        for line in distribution.requires or []:
+            needed = Requirement(line)
+            extras = requirement.extras or {""}
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra}) for extra in extras):
+                if first or needed.marker is not None:
+                    todo.append(needed)
+    return found
+
+
+@pytest.fixture(scope="module")
+def dashboard_only(wheel, tmp_path_factory):
+    """A fresh venv where ``pip install --no-index 'softmax_teach-….whl[dashboard]'`` succeeds with only
+    the distributions that softmax-teach[dashboard] needs: each file of each of them (RECORD) is
+    linked from this environment into a folder the venv sees, and nothing else is. pip resolves the
+    wheel's requirements against them (offline), so a requirement missing from [dashboard] fails
+    here, and so does a module the dashboard imports without declaring it."""
+    folder = tmp_path_factory.mktemp("dashboard-only")
+    packages, share = folder / "site-packages", folder / "share"
+    wheel_requirements = [
+        line
+        for line in _metadata(wheel).get_all("Requires-Dist")
+        if Requirement(line).marker is None or Requirement(line).marker.evaluate({"extra": "dashboard"})
+    ]
+    closure = _closure(wheel_requirements)
+    for distribution in closure.values():
+        base = Path(distribution.locate_file(""))
+        for file in distribution.files or []:
+            parts = Path(file).parts
+            if parts[0] == "..":
+                relative = Path(os.path.normpath(base / file)).relative_to(Path(sys.prefix))
+                if relative.parts[:2] != ("share", "jupyter"):
+                    continue  # scripts in bin/ and other data: not needed to serve
+                target = folder / relative  # folder/share/jupyter/...
+            else:
+                target = packages / file
+            origin = base / file
+            if origin.exists() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(origin)
+    venv = folder / "venv"
+    # No pip or setuptools of its own (a venv's old setuptools would shadow torch's requirement): this
+    # environment's pip installs into it (--python).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    [venv_site] = (venv / "lib").glob("python3.*/site-packages")
+    (venv_site / "dependencies.pth").write_text(f"{packages}\n")
+    install = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-index"]
+    result = subprocess.run(
+        [*install, "--no-build-isolation", "-q", f"{wheel}[dashboard]"],
+        capture_output=True,
+        text=True,
+        env=_base_environment(),
+    )
+    assert result.returncode == 0, f"pip install '.[dashboard]' with only its own requirements:\n{result.stderr}"
+    return venv, folder, share, closure
+
+
+def test_dashboard_extra_needs_neither_jupyterlab_nor_the_test_tools(dashboard_only):
+    *_, closure = dashboard_only
+    assert {"voila", "numpy", "anywidget", "torch"} <= set(closure)
+    assert not {"jupyterlab", "pytest", "playwright", "jupyter-book"} & set(closure)
+
+
+def test_softmax_teach_dashboard_extra_alone_serves_the_dashboard(dashboard_only):
+    venv, folder, share, _ = dashboard_only
+    environment = _base_environment()
+    environment["JUPYTER_PATH"] = str(share / "jupyter")  # only the Jupyter data files of [dashboard]
+    page = _served_page(venv / "bin" / "softmax-teach", folder, environment)
+    assert 'id="explorer-failed"' in page  # our template, found in the installed package
