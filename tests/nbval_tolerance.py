@@ -9,12 +9,16 @@ This plugin keeps nbval and changes one thing: when nbval finds a mismatch, the 
 compared again token by token. Words (and whitespace-separated punctuation) must match exactly;
 numbers must agree within a tolerance. The default tolerance, :data:`DEFAULT_RTOL` relative and
 :data:`DEFAULT_ATOL` absolute, only absorbs the rounding noise of deterministic maths. A cell whose
-numbers legitimately vary across CPUs declares a looser tolerance in its source, visibly::
+numbers legitimately vary across CPUs declares a looser tolerance, with its reason, in the cell's
+metadata (JupyterLab: the property inspector's "Cell Metadata"), so the code learners read carries
+no test machinery::
 
-    # NBVAL_TOLERANCE rtol=0.05 atol=0.002 (trained weights differ in the last bits between CPUs)
+    "metadata": {"nbval_tolerance": {"rtol": 0.05, "atol": 0.002,
+                                     "reason": "trained weights differ in the last bits between CPUs"}}
 
-``rtol`` and ``atol`` may be given alone or together; anything after them is a free-text reason.
-Grep ``NBVAL_TOLERANCE`` to list every cell that asks for more than the default.
+``rtol`` and ``atol`` may be given alone or together; ``reason`` is required. ``git grep
+nbval_tolerance notebooks/`` lists every cell that asks for more than the default. A cell whose
+output truly varies (a timing, a live widget) carries nbval's own tag ``nbval-ignore-output``.
 
 It is switched on by ``conftest.py`` at the top of the repository (``pytest_plugins``), so every
 nbval run of this project uses it; ``-p nbval_tolerance`` with ``tests/`` on ``sys.path`` loads it
@@ -31,7 +35,7 @@ from nbval.plugin import IPyNbCell, transform_streams_for_comparison
 
 DEFAULT_RTOL = 1e-9
 DEFAULT_ATOL = 0.0
-MARKER = "NBVAL_TOLERANCE"
+METADATA_KEY = "nbval_tolerance"
 
 # A number is not part of a word: "float16" and "x1" stay words, "-3.5e-04", "1,234.5" and "7." are
 # numbers, and so is "4.7" in "4.7x". Thousands separators are accepted only in groups of exactly three digits.
@@ -39,8 +43,9 @@ _NUMBER = re.compile(
     r"(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d*)?(?:[eE][-+]?\d+)?"
     r"|(?<![\w.])[-+]?\.\d+(?:[eE][-+]?\d+)?"
 )
-_MARKER_LINE = re.compile(rf"^\s*#\s*{MARKER}\b(?P<options>.*)$", re.MULTILINE)
-_OPTION = re.compile(r"\b(?P<name>rtol|atol)\s*=\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+# The comment markers this project used before tolerances moved to metadata: a cell that still has
+# one is an error, so a copied old cell cannot silently run with the default tolerance.
+_SOURCE_MARKER = re.compile(r"^\s*#\s*NBVAL_(?:TOLERANCE|IGNORE_OUTPUT|SKIP|CHECK_OUTPUT)\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -58,31 +63,43 @@ class Tolerance:
         return abs(computed - stored) <= self.atol + self.rtol * abs(stored)
 
 
-def cell_tolerance(source: str) -> Tolerance:
-    """The tolerance a cell declares with ``# NBVAL_TOLERANCE rtol=… atol=…``, or the default.
+def cell_tolerance(metadata) -> Tolerance:
+    """The tolerance a cell declares in its metadata under ``nbval_tolerance``, or the default.
 
     Raises
     ------
     ValueError
-        If the marker is there but names neither ``rtol`` nor ``atol``, names one twice, or gives
-        a negative value: a typo must not silently fall back to the default.
+        If the entry is not a mapping, names neither ``rtol`` nor ``atol``, has an unknown key, a
+        value that is not a non-negative number, or no ``reason``: a typo must not silently fall
+        back to the default.
     """
-    markers = _MARKER_LINE.findall(source)
-    if not markers:
+    declared = metadata.get(METADATA_KEY)
+    if declared is None:
         return Tolerance()
-    if len(markers) > 1:
-        raise ValueError(f"a cell may declare {MARKER} once, found {len(markers)} markers")
-    options = {}
-    for match in _OPTION.finditer(markers[0]):
-        name, value = match["name"], float(match["value"])
-        if name in options:
-            raise ValueError(f"{MARKER}: {name} is given twice")
-        if value < 0:
-            raise ValueError(f"{MARKER}: {name} must be >= 0, got {value}")
-        options[name] = value
+    if not isinstance(declared, dict):
+        raise ValueError(f"{METADATA_KEY} must be a mapping such as {{'rtol': 0.01, 'reason': '…'}}, got {declared!r}")
+    unknown = sorted(set(declared) - {"rtol", "atol", "reason"})
+    if unknown:
+        raise ValueError(f"{METADATA_KEY}: unknown key(s) {unknown}; use rtol, atol and reason")
+    if not str(declared.get("reason", "")).strip():
+        raise ValueError(f"{METADATA_KEY}: say why this cell's numbers vary ('reason')")
+    options = {name: declared[name] for name in ("rtol", "atol") if name in declared}
     if not options:
-        raise ValueError(f"{MARKER} needs rtol=<number> and/or atol=<number>, got {markers[0].strip()!r}")
-    return Tolerance(**options)
+        raise ValueError(f"{METADATA_KEY} needs rtol and/or atol, got {declared!r}")
+    for name, value in options.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            raise ValueError(f"{METADATA_KEY}: {name} must be a number >= 0, got {value!r}")
+    return Tolerance(**{name: float(value) for name, value in options.items()})
+
+
+def check_source_has_no_markers(source: str) -> None:
+    """Refuse the old ``# NBVAL_…`` comment markers: learners' code carries no test machinery."""
+    match = _SOURCE_MARKER.search(source)
+    if match:
+        raise ValueError(
+            f"{match.group().strip()!r} in a cell's source: declare it in the cell's metadata instead "
+            f"({METADATA_KEY!r} for a tolerance, the tag 'nbval-ignore-output' for varying output)"
+        )
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -178,7 +195,7 @@ def tolerant_differences(cell, computed_outputs, stored_outputs, skip) -> list[s
     computed = _flatten(cell, computed_outputs, skip)
     if stored.keys() != computed.keys() or any(len(stored[k]) != len(computed[k]) for k in stored):
         return None
-    tolerance = cell_tolerance(cell.cell.source)
+    tolerance = cell_tolerance(cell.cell.metadata)
     problems = []
     for key, stored_values in stored.items():
         for old, new in zip(stored_values, computed[key]):
@@ -194,6 +211,8 @@ _nbval_compare_outputs = IPyNbCell.compare_outputs
 
 def compare_outputs(self, test, ref, skip_compare=None):
     """nbval's comparison, then the tolerant one for outputs that differ only in numbers."""
+    check_source_has_no_markers(self.cell.source)
+    tolerance = cell_tolerance(self.cell.metadata)
     if _nbval_compare_outputs(self, test, ref, skip_compare):
         return True
     problems = tolerant_differences(self, test, ref, skip_compare or self.parent.skip_compare)
@@ -202,11 +221,10 @@ def compare_outputs(self, test, ref, skip_compare=None):
     if not problems:
         self.comparison_traceback = []
         return True
-    tolerance = cell_tolerance(self.cell.source)
     self.comparison_traceback = [
         f"The recomputed output differs from the stored one beyond the cell's tolerance "
-        f"(rtol={tolerance.rtol:g}, atol={tolerance.atol:g}; declare a looser one with "
-        f"'# {MARKER} rtol=… atol=…' only if the value truly depends on the CPU, otherwise re-execute "
+        f"(rtol={tolerance.rtol:g}, atol={tolerance.atol:g}; declare a looser one in the cell's metadata "
+        f"under {METADATA_KEY!r} only if the value truly depends on the CPU, otherwise re-execute "
         f"the notebook with `make notebooks`):",
         *("  " + line for line in problems),
     ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbval_tolerance import Tolerance, cell_tolerance, compare_text, tokenize
+from nbval_tolerance import Tolerance, cell_tolerance, check_source_has_no_markers, compare_text, tokenize
 
 pytest_plugins = ["pytester"]
 
@@ -67,29 +67,43 @@ def test_nan_and_infinities_must_match_exactly():
     assert not Tolerance(atol=1).allows(math.nan, 0.0)
 
 
-def test_a_cell_declares_its_tolerance_in_a_marker_comment():
-    assert cell_tolerance("x = 1\nprint(x)") == Tolerance()
-    assert cell_tolerance("# NBVAL_TOLERANCE rtol=0.05 (trained weights vary by CPU)\nfit()") == Tolerance(rtol=0.05)
-    assert cell_tolerance("#NBVAL_TOLERANCE atol=2 rtol=1e-3\n") == Tolerance(rtol=1e-3, atol=2)
+def test_a_cell_declares_its_tolerance_in_its_metadata():
+    assert cell_tolerance({}) == Tolerance()
+    declared = {"nbval_tolerance": {"rtol": 0.05, "reason": "trained weights vary by CPU"}}
+    assert cell_tolerance(declared) == Tolerance(rtol=0.05)
+    declared = {"nbval_tolerance": {"atol": 2, "rtol": 1e-3, "reason": "ULP counts"}}
+    assert cell_tolerance(declared) == Tolerance(rtol=1e-3, atol=2)
 
 
 @pytest.mark.parametrize(
-    "source",
+    "declared",
     [
-        "# NBVAL_TOLERANCE\n",
-        "# NBVAL_TOLERANCE rtl=0.1\n",
-        "# NBVAL_TOLERANCE rtol=0.1 rtol=0.2\n",
-        "# NBVAL_TOLERANCE atol=-1\n",
-        "# NBVAL_TOLERANCE rtol=0.1\n# NBVAL_TOLERANCE atol=1\n",
+        {"reason": "no numbers"},
+        {"rtl": 0.1, "reason": "a typo"},
+        {"rtol": 0.1},
+        {"rtol": -1, "reason": "negative"},
+        {"rtol": "0.1", "reason": "a string"},
+        {"atol": True, "reason": "a bool"},
+        "rtol=0.1",
     ],
 )
-def test_a_malformed_marker_is_an_error_not_the_default(source):
-    with pytest.raises(ValueError, match="NBVAL_TOLERANCE"):
-        cell_tolerance(source)
+def test_a_malformed_declaration_is_an_error_not_the_default(declared):
+    with pytest.raises(ValueError, match="nbval_tolerance"):
+        cell_tolerance({"nbval_tolerance": declared})
 
 
-def _cell(source, *outputs):
+@pytest.mark.parametrize("marker", ["# NBVAL_TOLERANCE rtol=0.1", "#NBVAL_IGNORE_OUTPUT", "  # NBVAL_SKIP"])
+def test_an_old_comment_marker_in_the_source_is_refused(marker):
+    with pytest.raises(ValueError, match="metadata"):
+        check_source_has_no_markers(f"x = 1\n{marker}\nprint(x)")
+    check_source_has_no_markers("print('NBVAL_TOLERANCE is a word here')")
+
+
+def _cell(source, *outputs, rtol=None, atol=None):
     cell = nbformat.v4.new_code_cell(source)
+    declared = {name: value for name, value in (("rtol", rtol), ("atol", atol)) if value is not None}
+    if declared:
+        cell.metadata["nbval_tolerance"] = {**declared, "reason": "a test case"}
     cell.execution_count = 1
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=text) if isinstance(text, str) else text
@@ -102,14 +116,14 @@ def test_nbval_runs_compare_through_the_plugin(pytester, monkeypatch):
     """A real nbval run: one kernel, one notebook whose stored outputs each test one rule."""
     result_value = nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)
     cells = [
-        _cell("# NBVAL_TOLERANCE rtol=0.01\nprint('loss 1.000')", "loss 1.005\n"),  # inside: passes
-        _cell("# NBVAL_TOLERANCE rtol=0.01\nprint('loss 1.000')", "loss 1.05\n"),  # outside: fails
+        _cell("print('loss 1.000')", "loss 1.005\n", rtol=0.01),  # inside: passes
+        _cell("print('loss 1.000')", "loss 1.05\n", rtol=0.01),  # outside: fails
         _cell("print('loss 1.000')", "loss 1.0000000000001\n"),  # default, noise: passes
         _cell("print('loss 1.000')", "loss 1.001\n"),  # default is tight: fails
-        _cell("# NBVAL_TOLERANCE rtol=1 atol=1\nprint('loss is 1.0')", "loss was 1.0\n"),  # a word: fails
-        _cell("# NBVAL_TOLERANCE atol=1\nprint('1.0')", "1.0\n", result_value),  # missing output: fails
-        _cell("# NBVAL_TOLERANCE atol=1\nprint('1.0'); 2"),  # extra output: fails
-        _cell("# NBVAL_TOLERANCE atol=1\nprint('[1 2]')", "[1 2 3]\n"),  # missing number: fails
+        _cell("print('loss is 1.0')", "loss was 1.0\n", rtol=1, atol=1),  # a word: fails
+        _cell("print('1.0')", "1.0\n", result_value, atol=1),  # missing output: fails
+        _cell("print('1.0'); 2", atol=1),  # extra output: fails
+        _cell("print('[1 2]')", "[1 2 3]\n", atol=1),  # missing number: fails
     ]
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

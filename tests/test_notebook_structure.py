@@ -122,3 +122,15 @@ def test_lesson_names_the_module_that_checks_its_exercises(path):
     markdown = _markdown(notebook)
     for module in modules:
         assert f"softmax_teach.exercises.{module}`](../softmax_teach/exercises/{module}.py)" in markdown, module
+
+
+@pytest.mark.parametrize("path", [*LESSONS, NOTEBOOKS / "dashboard.ipynb"], ids=lambda p: p.name)
+def test_test_machinery_lives_in_cell_metadata_not_in_the_code_learners_read(path):
+    from nbval_tolerance import cell_tolerance, check_source_has_no_markers
+
+    for index, cell in enumerate(_code_cells(_load(path))):
+        try:
+            check_source_has_no_markers("".join(cell["source"]))
+            cell_tolerance(cell.get("metadata", {}))
+        except ValueError as error:
+            pytest.fail(f"code cell {index}: {error}", pytrace=False)
