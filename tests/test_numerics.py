@@ -366,19 +366,35 @@ class TestInvalidArguments:
     def test_axis_and_block_size(self):
         with pytest.raises(ValueError, match="axis=2 is out of range .* 2 dimensions"):
             softmax(np.zeros((2, 2)), axis=2)
-        with pytest.raises(ValueError, match=r"axis must be an integer or None, got 1\.0"):
+        with pytest.raises(ValueError, match=r"axis must be an integer, a tuple of integers or None, got 1\.0"):
             log_softmax(np.zeros((2, 2)), axis=1.0)
-        with pytest.raises(ValueError, match="axis=-1 needs an array with at least one dimension"):
-            softmax(3.0)
-        with pytest.raises(ValueError, match="axis=-1 needs"):
-            logsumexp(3.0)
-        with pytest.raises(ValueError, match="online_softmax needs an integer axis, got None"):
+        for axis in (True, np.True_, "0", [0]):
+            with pytest.raises(ValueError, match=rf"^axis must be an integer.*got {re.escape(repr(axis))}$"):
+                softmax(np.zeros((2, 2)), axis=axis)
+        with pytest.raises(ValueError, match=r"axis=\(1, -1\) names an axis twice"):
+            logsumexp(np.zeros((2, 2)), axis=(1, -1))
+        with pytest.raises(ValueError, match="axis=1 is out of range for a 0-d array"):
+            softmax(3.0, axis=1)
+        with pytest.raises(ValueError, match="^axis must be an integer, got None$"):
             online_softmax([1.0], axis=None)
         for block_size in (0, -3, 2.0, True):
-            with pytest.raises(ValueError, match=rf"block_size must be a positive integer, got {block_size!r}"):
+            with pytest.raises(ValueError, match=rf"^block_size must be a positive integer, got {block_size!r}$"):
                 online_softmax([1.0, 2.0], block_size=block_size)
+        np.testing.assert_array_equal(online_softmax([1.0, 2.0], block_size=np.int64(1)), softmax([1.0, 2.0]))
         with pytest.raises(ValueError, match="softmax_jacobian needs at least one dimension"):
             softmax_jacobian(1.0)
+        for flag in (1, 0, "yes", None):
+            with pytest.raises(ValueError, match=rf"^precise must be True or False, got {flag!r}$"):
+                softmax([1.0], precise=flag)
+
+    def test_cross_entropy_needs_one_class_axis(self):
+        """Regression: axis=None reached np.moveaxis and raised a TypeError."""
+        with pytest.raises(ValueError, match="^axis must be an integer, got None$"):
+            cross_entropy(np.zeros((2, 3)), [0, 1], axis=None)
+        for axis in ((0, 1), 1.0, True):
+            with pytest.raises(ValueError, match="^axis must be an integer, got"):
+                cross_entropy(np.zeros((2, 3)), [0, 1], axis=axis)
+        assert cross_entropy(np.zeros((2, 3)), [0, 1], axis=np.int64(-1)) == pytest.approx(np.log(3))
 
     def test_entropy_arguments(self):
         with pytest.raises(ValueError, match="logits instead of probabilities"):
