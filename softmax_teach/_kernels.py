@@ -143,7 +143,21 @@ def _log_softmax_rows_wide(x, out, temperature, row_max):
     _shift_and_scale(x, row_max, out, temperature)
     terms = np.exp(out)
     terms[np.arange(x.shape[0]), np.argmax(x, axis=-1)] = 0
-    np.subtract(out, np.log1p(terms.sum(axis=-1, keepdims=True)), out=out)
+    log_rest = np.log1p(terms.sum(axis=-1, keepdims=True))
+    total = out - log_rest
+    # Round to odd (Boldo & Melquiond): the caller rounds this wide result once more, to the
+    # input's dtype. A difference that is exactly halfway between two numbers of that dtype
+    # (z is often such a number, and log_rest tiny) would then be rounded to even, perhaps the
+    # wrong way; making the wide result odd whenever the subtraction was inexact keeps the
+    # second rounding correct. The exact error of the subtraction comes from TwoSum.
+    back = total - out
+    error = (out - (total - back)) + (-log_rest - back)
+    mantissa, _ = np.frexp(total)
+    even = np.fmod(np.ldexp(mantissa, np.finfo(total.dtype).nmant + 1), 2) == 0
+    nudge = (error != 0) & even
+    if nudge.any():
+        total[nudge] = np.nextafter(total[nudge], np.copysign(np.inf, error[nudge]).astype(total.dtype))
+    out[...] = total
 
 
 def _scipy_ops(x, axes, temperature, log):

@@ -38,14 +38,17 @@ def round_once(value, dtype=np.float64):
     import mpmath
 
     info = np.finfo(dtype)
-    value = mpmath.mpf(value)
+    if not isinstance(value, mpmath.mpf):
+        value = mpmath.mpf(value)  # a float or an int: exact at mpmath's default 53 bits
     if not mpmath.isfinite(value) or value == 0:
         return float(value)
     bits = info.nmant + 1
-    _, exponent = mpmath.frexp(abs(value))
-    quantum = max(int(exponent) - bits, int(info.minexp) - bits + 1)
-    rounded = mpmath.ldexp(mpmath.nint(mpmath.ldexp(abs(value), -quantum)), quantum)
-    magnitude = float(rounded) if rounded <= float(info.max) else float("inf")
+    # Work with every bit of value's mantissa, so nothing below is rounded but the one rounding.
+    with mpmath.workprec(int(value._mpf_[3]) + 64):
+        _, exponent = mpmath.frexp(abs(value))
+        quantum = max(int(exponent) - bits, int(info.minexp) - bits + 1)
+        rounded = mpmath.ldexp(mpmath.nint(mpmath.ldexp(abs(value), -quantum)), quantum)
+        magnitude = float(rounded) if rounded <= float(info.max) else float("inf")
     return magnitude if value > 0 else -magnitude
 
 
@@ -110,13 +113,14 @@ def mp_logsumexp(x, *, digits=DIGITS, dtype=np.float64):
 
     Computed as ``max + log1p(rest)``, where ``rest`` sums the other terms relative to one
     maximal term, so a result near 0 (``log(1 + 1e-161)``) keeps its digits too: at 50 digits,
-    ``1 + 1e-161`` itself would round to 1.
+    ``1 + 1e-161`` itself would round to 1. The final addition is exact, so a tiny ``log1p``
+    still decides the rounding of a ``max`` that lies halfway between two floats.
     """
     import mpmath
 
     def row_logsumexp(row):
         top, rest = _mp_top_and_rest(row)
-        return [top + mpmath.log1p(rest)]
+        return [mpmath.fadd(top, mpmath.log1p(rest), exact=True)]
 
     array, values = _mp_rows(x, row_logsumexp, name="mp_logsumexp", finite_only=False, digits=digits)
     return _finish(values, array.shape[:-1], dtype)
@@ -156,9 +160,11 @@ def mp_log_softmax(x, *, temperature=1.0, digits=DIGITS, dtype=np.float64):
         t = mpmath.mpf(temperature)
         row = [v / t for v in row]
         top, rest = _mp_top_and_rest(row)
-        # (v - top) is exact at this precision; log1p keeps a tiny rest (see mp_logsumexp).
+        # log1p keeps a tiny rest (see mp_logsumexp). The subtractions are exact (unrounded):
+        # (v - top) is often halfway between two floats, and a log_rest of 1e-60 must still
+        # decide which way it rounds, which 50 digits would not see.
         log_rest = mpmath.log1p(rest)
-        return [(v - top) - log_rest for v in row]
+        return [mpmath.fsub(mpmath.fsub(v, top, exact=True), log_rest, exact=True) for v in row]
 
     array, values = _mp_rows(x, row_log_softmax, name="mp_log_softmax", finite_only=True, digits=digits)
     return _finish(values, array.shape, dtype)
