@@ -152,6 +152,10 @@ def _log_softmax_rows_wide(x, out, temperature, row_max):
     # second rounding correct. The exact error of the subtraction comes from TwoSum.
     back = total - out
     error = (out - (total - back)) + (-log_rest - back)
+    # A rest that underflowed to 0 in the wide type is still > 0 when the row has another entry
+    # above -inf: the exact result then lies just below ``total``.
+    lost = (log_rest == 0) & ((x > -np.inf).sum(axis=-1, keepdims=True) > 1)
+    error = np.where((error == 0) & lost, -1.0, error)
     mantissa, _ = np.frexp(total)
     even = np.fmod(np.ldexp(mantissa, np.finfo(total.dtype).nmant + 1), 2) == 0
     nudge = (error != 0) & even

@@ -120,10 +120,28 @@ def mp_logsumexp(x, *, digits=DIGITS, dtype=np.float64):
 
     def row_logsumexp(row):
         top, rest = _mp_top_and_rest(row)
-        return [mpmath.fadd(top, mpmath.log1p(rest), exact=True)]
+        return [_exact_sum(top, mpmath.log1p(rest))]
 
     array, values = _mp_rows(x, row_logsumexp, name="mp_logsumexp", finite_only=False, digits=digits)
     return _finish(values, array.shape[:-1], dtype)
+
+
+def _exact_sum(a, b):
+    """``a + b`` without rounding, for :func:`round_once` to round once.
+
+    A ``b`` far below ``a``'s last bit and below half the smallest float64 subnormal cannot
+    change how ``a + b`` rounds to any float, only its sign can: it is replaced by a same-signed
+    stand-in just below both (an exact sum with ``exp(-1e308)`` would not fit in memory).
+    """
+    import mpmath
+
+    if a == 0 or b == 0:
+        return a + b
+    last_bit = int(a._mpf_[2])  # mpmath keeps mantissas odd: the exponent is a's last bit
+    limit = min(last_bit, -1075) - 64
+    if abs(b) < mpmath.ldexp(1, limit):
+        b = mpmath.ldexp(mpmath.sign(b), limit)
+    return mpmath.fadd(a, b, exact=True)
 
 
 def _mp_top_and_rest(row):
@@ -164,7 +182,7 @@ def mp_log_softmax(x, *, temperature=1.0, digits=DIGITS, dtype=np.float64):
         # (v - top) is often halfway between two floats, and a log_rest of 1e-60 must still
         # decide which way it rounds, which 50 digits would not see.
         log_rest = mpmath.log1p(rest)
-        return [mpmath.fsub(mpmath.fsub(v, top, exact=True), log_rest, exact=True) for v in row]
+        return [_exact_sum(mpmath.fsub(v, top, exact=True), -log_rest) for v in row]
 
     array, values = _mp_rows(x, row_log_softmax, name="mp_log_softmax", finite_only=True, digits=digits)
     return _finish(values, array.shape, dtype)
