@@ -1024,3 +1024,110 @@ def test_one_hot_matches_torch_and_names_bad_labels():
         one_hot([0.5], 3)
     with pytest.raises(ValueError, match="n_classes"):
         one_hot([0], True)
+
+
+# =========================================================================== 6. scipy's features, 0-d input
+
+
+class TestZeroDimensionalInput:
+    """A scalar used to raise with the default axis; scipy and torch return a value."""
+
+    @pytest.mark.parametrize("axis", [-1, 0, None, ()])
+    def test_a_scalar_gives_a_scalar(self, axis):
+        assert softmax(3.0, axis=axis) == 1.0 and np.ndim(softmax(3.0, axis=axis)) == 0
+        assert log_softmax(3.0, axis=axis) == 0.0 and np.ndim(log_softmax(3.0, axis=axis)) == 0
+        assert logsumexp(3.0, axis=axis) == 3.0 and np.ndim(logsumexp(3.0, axis=axis)) == 0
+
+    def test_like_torch_and_scipy_and_with_the_edge_cases(self):
+        for value in (-2.5, 0.0, 700.0):
+            tensor = torch.tensor(value, dtype=torch.float64)
+            assert softmax(value) == torch.softmax(tensor, dim=-1).item() == scipy.special.softmax(value)
+            assert log_softmax(value) == torch.log_softmax(tensor, dim=-1).item()
+            assert logsumexp(value) == torch.logsumexp(tensor, dim=-1).item() == scipy.special.logsumexp(value)
+        assert softmax(np.float32(2.0)).dtype == np.float32 and logsumexp(np.float16(2.0)).dtype == np.float16
+        assert np.isnan(softmax(np.nan)) and np.isnan(log_softmax(np.nan)) and np.isnan(logsumexp(np.nan))
+        assert softmax(INF) == 1.0 and log_softmax(INF) == 0.0 and logsumexp(INF) == INF
+        assert softmax(-INF) == 0.0 and log_softmax(-INF) == -INF and logsumexp(-INF) == -INF  # fully masked
+        assert softmax(5.0, temperature=0) == 1.0
+        assert logsumexp(2.0, b=-3.0, return_sign=True) == (2.0 + np.log(3.0), -1.0)
+
+
+class TestLogsumexpLikeScipy:
+    """Tuple axes, weights ``b`` (negative too) and ``return_sign``, as in scipy.special.logsumexp."""
+
+    @pytest.mark.parametrize("axis", [0, 1, 2, -1, (0, 1), (0, 2), (1, 2), (2, 0, 1), None])
+    @pytest.mark.parametrize("keepdims", [False, True])
+    def test_axes_and_weights_match_scipy(self, axis, keepdims):
+        rng = np.random.default_rng(13)
+        x = rng.standard_normal((3, 4, 5)) * 5
+        b = rng.uniform(0.1, 2.0, size=(3, 4, 5))
+        expected = scipy.special.logsumexp(x, axis=axis, keepdims=keepdims)
+        ours = logsumexp(x, axis=axis, keepdims=keepdims)
+        assert np.shape(ours) == np.shape(expected)
+        np.testing.assert_allclose(ours, expected, rtol=1e-14)
+        np.testing.assert_allclose(
+            logsumexp(x, axis=axis, b=b, keepdims=keepdims),
+            scipy.special.logsumexp(x, axis=axis, b=b, keepdims=keepdims),
+            rtol=1e-14,
+        )
+        np.testing.assert_allclose(
+            logsumexp(x, axis, b[0], keepdims), scipy.special.logsumexp(x, axis, b[0], keepdims), rtol=1e-14
+        )
+
+    def test_signed_sums_and_log_mean_exp(self):
+        rng = np.random.default_rng(14)
+        x = rng.standard_normal((6, 7)) * 3
+        b = rng.standard_normal((6, 7))  # negative weights: some sums are negative
+        value, sign = logsumexp(x, b=b, return_sign=True)
+        expected_value, expected_sign = scipy.special.logsumexp(x, axis=-1, b=b, return_sign=True)
+        np.testing.assert_allclose(value, expected_value, rtol=1e-13)
+        np.testing.assert_array_equal(sign, expected_sign)
+        assert (sign < 0).any() and (sign > 0).any()
+        exact = np.log(np.abs(np.sum(b * np.exp(x), axis=-1)))
+        np.testing.assert_allclose(value, exact, rtol=1e-12)
+        # Without return_sign a negative sum has no real log: nan, as in scipy.
+        plain = logsumexp(x, b=b)
+        np.testing.assert_array_equal(np.isnan(plain), sign < 0)
+        # log-mean-exp: b = 1/n.
+        np.testing.assert_allclose(logsumexp(x, b=1 / 7), np.log(np.mean(np.exp(x), axis=-1)), rtol=1e-13)
+
+    def test_weight_edge_cases(self):
+        # A zero weight removes its entry, even inf or nan (as in scipy).
+        assert logsumexp([1.0, INF, np.nan], b=[1.0, 0.0, 0.0]) == 1.0
+        # A sum of exactly 0: -inf with sign 0.
+        assert logsumexp([1.0, 1.0], b=[1.0, -1.0], return_sign=True) == (-INF, 0.0)
+        # +inf with a negative weight: log|sum| is inf, the sign -1; without return_sign, nan.
+        assert logsumexp([INF], b=[-1.0], return_sign=True) == (INF, -1.0)
+        assert np.isnan(logsumexp([INF], b=[-1.0]))
+        assert logsumexp([], return_sign=True) == (-INF, 0.0)
+        # The result's dtype is the common float type of x and b.
+        assert logsumexp(np.ones(3, np.float32), b=np.ones(3, np.float32)).dtype == np.float32
+        assert logsumexp(np.ones(3, np.float32), b=np.ones(3)).dtype == np.float64
+        assert logsumexp(np.ones(3, np.float16), b=np.ones(3, np.float16)).dtype == np.float16
+
+    def test_bad_arguments(self):
+        with pytest.raises(ValueError, match=r"^b of shape \(2,\) does not broadcast to x of shape \(3,\)$"):
+            logsumexp([1.0, 2.0, 3.0], b=[1.0, 2.0])
+        with pytest.raises(ValueError, match="^b must be real numbers"):
+            logsumexp([1.0], b=[1j])
+        for flag in ("return_sign", "keepdims"):
+            with pytest.raises(ValueError, match=rf"^{flag} must be True or False, got 1$"):
+                logsumexp([1.0], **{flag: 1})
+
+    @pytest.mark.parametrize("axis", [(0, 1), (1, 2), None, (0, 2)])
+    def test_softmax_over_a_tuple_of_axes_is_scipys(self, axis):
+        x = np.random.default_rng(15).standard_normal((3, 4, 5)) * 4
+        np.testing.assert_array_equal(softmax(x, axis=axis), scipy.special.softmax(x, axis=axis))
+        np.testing.assert_array_equal(log_softmax(x, axis=axis), scipy.special.log_softmax(x, axis=axis))
+        np.testing.assert_allclose(softmax(x, axis=axis, precise=True), scipy.special.softmax(x, axis=axis), rtol=1e-13)
+        np.testing.assert_allclose(
+            np.exp(logsumexp(x, axis=axis, keepdims=True)) * softmax(x, axis=axis), np.exp(x), rtol=1e-12
+        )
+
+
+def test_the_docstrings_state_scipys_default_axis():
+    """The docstring once said the default axis was the last "as in scipy.special.softmax"."""
+    assert "as in ``scipy.special.softmax``" not in numerics.__doc__
+    assert "scipy's default is different" in numerics.__doc__.replace("**", "").lower()
+    for function in (softmax, log_softmax, logsumexp):
+        assert "scipy's default is ``None``" in function.__doc__, function.__name__
