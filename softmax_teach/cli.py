@@ -113,7 +113,7 @@ def voila_command(
     for name, value in (("class_size", class_size), ("max_kernels", max_kernels)):
         check.optional(check.positive_int, value, name)
     for name, value in (("cull_after", cull_after), ("iopub_timeout", iopub_timeout)):
-        check.real(value, name, minimum=0.0, finite=False)  # seconds (inf: never)
+        check.real(value, name, minimum=0.0)  # seconds
     pool = (class_size or 1) if preheat else 0
     if max_kernels is None:
         max_kernels = class_cap(class_size) if class_size else DEFAULT_MAX_KERNELS
