@@ -107,10 +107,11 @@ def test_no_module_hand_writes_a_bool_check():
     package = pathlib.Path(check.__file__).parent
     pattern = re.compile(r"isinstance\([^()]*,\s*\(?bool\b")
     offenders = [
-        f"{path.relative_to(package)}:{number}"
+        f"{path.relative_to(package)}: {line.strip()}"
         for path in sorted(package.rglob("*.py"))
         if path.name != "_validation.py" and "dashboard" not in path.parts
-        for number, line in enumerate(path.read_text().splitlines(), 1)
+        for line in path.read_text().splitlines()
         if pattern.search(line)
     ]
-    assert offenders == ["exercises/core.py:149"]  # as_number reads a learner's answer: True is not a number
+    # as_number reads a learner's answer, not an argument: True is not a number there either.
+    assert offenders == ["exercises/core.py: if isinstance(answer, (bool, np.bool_, str, bytes)):"]
