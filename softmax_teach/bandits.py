@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach import statistics
 from softmax_teach.numerics import softmax
 
@@ -103,18 +104,12 @@ class GaussianBandit:
                 raise ValueError(f"means must be a 1-D array of at least 2 finite numbers, got {self.means!r}")
             object.__setattr__(self, "means", tuple(float(m) for m in means))
             object.__setattr__(self, "n_arms", means.size)
-        elif isinstance(self.n_arms, bool) or not isinstance(self.n_arms, numbers.Integral) or self.n_arms < 2:
-            raise ValueError(f"n_arms must be an integer >= 2, got {self.n_arms!r}")
-        if (
-            isinstance(self.mean_offset, bool)
-            or not isinstance(self.mean_offset, numbers.Real)
-            or not np.isfinite(self.mean_offset)
-        ):
-            raise ValueError(f"mean_offset must be a finite number, got {self.mean_offset!r}")
+        else:
+            object.__setattr__(self, "n_arms", check.integer(self.n_arms, "n_arms", minimum=2))
+        check.real(self.mean_offset, "mean_offset")
         for name in ("arm_spread", "reward_noise"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            check.non_negative_real(value, name)
 
     def draw_means(self, rng):
         """The arm means of one run: the fixed ``means`` or a draw from ``N(mean_offset, arm_spread^2)``."""
@@ -149,7 +144,7 @@ def choose_actions(probabilities, uniforms):
 
 
 def _check_number(value, name, low, high=np.inf, low_inclusive=True):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or np.isnan(value):
+    if not check.is_real(value) or np.isnan(value):
         raise ValueError(f"{name} must be a number, got {value!r}")
     too_low = value < low if low_inclusive else value <= low
     if too_low or value > high or not np.isfinite(value):
@@ -377,12 +372,12 @@ class BanditResult:
 
 
 def _check_seeds(seeds):
-    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+    if check.is_real(seeds) and isinstance(seeds, numbers.Integral):
         if seeds < 1:
             raise ValueError(f"seeds must be a positive number of runs or a list of seeds, got {seeds!r}")
         return list(range(int(seeds)))
     try:
-        seeds = [int(s) if isinstance(s, numbers.Integral) and not isinstance(s, bool) else None for s in seeds]
+        seeds = [int(s) if check.is_real(s) and isinstance(s, numbers.Integral) else None for s in seeds]
     except TypeError:
         raise ValueError(f"seeds must be an int or a sequence of non-negative ints, got {seeds!r}") from None
     if not seeds or any(s is None or s < 0 for s in seeds):
@@ -417,8 +412,7 @@ def run(policy, bandit, steps, seeds):
     """
     if not isinstance(bandit, GaussianBandit):
         raise ValueError(f"bandit must be a GaussianBandit, got {type(bandit).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = check.positive_int(steps, "steps")
     seeds = _check_seeds(seeds)
     runs, k = len(seeds), bandit.n_arms
     means = np.empty((runs, k))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.numerics import cross_entropy
 
 __all__ = [
@@ -59,8 +60,7 @@ def _check_probabilities_and_labels(probabilities, labels):
 
 
 def _check_bins(n_bins):
-    if not isinstance(n_bins, int) or isinstance(n_bins, bool) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    return check.positive_int(n_bins, "n_bins")
 
 
 @dataclass(frozen=True)
@@ -170,9 +170,8 @@ def bootstrap_ece(probabilities, labels, *, n_bins: int = 15, n_resamples: int =
     ((200,), True)
     """
     p, y = _check_probabilities_and_labels(probabilities, labels)
-    _check_bins(n_bins)
-    if not isinstance(n_resamples, int) or isinstance(n_resamples, bool) or n_resamples < 2:
-        raise ValueError(f"n_resamples must be an integer >= 2, got {n_resamples!r}")
+    n_bins = _check_bins(n_bins)
+    n_resamples = check.integer(n_resamples, "n_resamples", minimum=2)
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, len(y), size=(n_resamples, len(y)))
     return np.array([reliability_diagram(p[r], y[r], n_bins=n_bins).ece for r in rows])

@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from softmax_teach import _validation as check
 from softmax_teach.serve import resources
 
 DEFAULT_HOST = "127.0.0.1"
@@ -102,16 +103,13 @@ def voila_command(
     """
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {THEMES}, got {theme!r}")
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ValueError(f"port must be an integer from 1 to 65535, got {port!r}")
+    port = check.integer_in(port, "port", 1, 65535)
     if not isinstance(host, str) or not host:
         raise ValueError(f"host must be a non-empty string, got {host!r}")
     for name, value in (("class_size", class_size), ("max_kernels", max_kernels)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check.optional(check.positive_int, value, name)
     for name, value in (("cull_after", cull_after), ("iopub_timeout", iopub_timeout)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-            raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+        check.real(value, name, minimum=0.0)  # seconds
     pool = (class_size or 1) if preheat else 0
     if max_kernels is None:
         max_kernels = class_cap(class_size) if class_size else DEFAULT_MAX_KERNELS

@@ -23,10 +23,11 @@ Plain numpy and Python dictionaries; ids are the integers of
 from __future__ import annotations
 
 import math
-import numbers
 from collections import Counter, defaultdict
 
 import numpy as np
+
+from softmax_teach import _validation as check
 
 __all__ = ["NGramModel"]
 
@@ -53,8 +54,7 @@ class NGramModel:
 
     def __init__(self, order: int, vocab_size: int, train_ids):
         for name, value in (("order", order), ("vocab_size", vocab_size)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check.positive_int(value, name)
         ids = _as_ids(train_ids, vocab_size, "train_ids")
         self.order, self.vocab_size = int(order), int(vocab_size)
         unigram = np.bincount(ids, minlength=vocab_size).astype(float) + 1.0

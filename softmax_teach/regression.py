@@ -400,7 +400,7 @@ class SoftmaxRegression:
         X = self._check_X(X)
         Y = self._check_y(y, X.shape[0])
         epsilon = _validation.positive_real(epsilon, "epsilon")
-        d_weights, d_bias = self._gradient(self.weights, self.bias, X, Y)
+        d_weights, d_bias = self.gradient(X, y)  # the public method: a subclass's gradient is checked too
         analytic = np.concatenate([d_weights.ravel(), d_bias])
         parameters = np.concatenate([self.weights.ravel(), self.bias])
         n_weights = self.weights.size

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.numerics import _as_float_array, _as_generator, _check_axis, _check_temperature, softmax
+from softmax_teach import _validation as check
+from softmax_teach.numerics import softmax
 
 __all__ = ["sparsemax", "sparsemax_threshold", "gumbel_softmax", "gumbel_max_sample"]
 
@@ -35,10 +36,8 @@ def sparsemax_threshold(z, axis=-1):
     >>> float(sparsemax_threshold([1.0, 0.8, 0.1])[0])
     0.4
     """
-    z = _as_float_array(z, "z")
-    if axis is None:
-        raise ValueError("axis must name the class axis (an integer), got None")
-    axis = _check_axis(z, axis)
+    z = check.float_array(z, "z")
+    axis = check.axis(axis, z.ndim)
     if z.shape[axis] == 0:
         raise ValueError("z has an empty class axis: there is no distribution to project onto")
     ordered = -np.sort(-z, axis=axis)
@@ -74,7 +73,7 @@ def sparsemax(z, axis=-1):
     >>> sparsemax([2.0, 1.0, 0.1])
     array([1., 0., 0.])
     """
-    z = _as_float_array(z, "z")
+    z = check.float_array(z, "z")
     tau = sparsemax_threshold(z, axis=axis)
     return np.maximum(z - tau, 0.0)
 
@@ -105,12 +104,11 @@ def gumbel_softmax(logits, temperature=1.0, *, gumbels=None, rng=None, axis=-1):
     >>> gumbel_softmax([0.0, 0.0], 1.0, gumbels=[1.0, 0.0]).round(4)
     array([0.7311, 0.2689])
     """
-    logits = _as_float_array(logits, "logits")
-    if temperature == 0:
+    logits = check.float_array(logits, "logits")
+    if check.temperature(temperature) == 0:
         raise ValueError("temperature must be > 0 for the Gumbel-softmax (T -> 0 is gumbel_max_sample)")
-    _check_temperature(temperature)
     if gumbels is None:
-        gumbels = _as_generator(rng).gumbel(size=logits.shape)
+        gumbels = check.generator(rng).gumbel(size=logits.shape)
     gumbels = np.asarray(gumbels, dtype=float)
     if gumbels.shape != logits.shape:
         raise ValueError(f"gumbels of shape {gumbels.shape} does not match logits of shape {logits.shape}")
@@ -128,10 +126,9 @@ def gumbel_max_sample(logits, size, *, rng=None):
     >>> gumbel_max_sample([0.0, 50.0, 0.0], 5, rng=0)
     array([1, 1, 1, 1, 1])
     """
-    logits = _as_float_array(logits, "logits")
+    logits = check.float_array(logits, "logits")
     if logits.ndim != 1 or logits.size == 0:
         raise ValueError(f"logits must be one non-empty vector, got shape {logits.shape}")
-    if not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be a positive integer, got {size!r}")
-    noise = _as_generator(rng).gumbel(size=(int(size), logits.size))
+    size = check.positive_int(size, "size")
+    noise = check.generator(rng).gumbel(size=(size, logits.size))
     return np.argmax(logits + noise, axis=1)

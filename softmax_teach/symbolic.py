@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from softmax_teach import _validation as check
+
 __all__ = [
     "Derivation",
     "softmax_symbols",
@@ -153,9 +155,7 @@ class Derivation:
 
 
 def _check_n(n, minimum=2):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"n must be an integer >= {minimum}, got {n!r}")
-    return int(n)
+    return check.integer(n, "n", minimum=minimum)
 
 
 def softmax_symbols(n=3, name="x"):
@@ -409,8 +409,7 @@ def cross_entropy_gradient(n=3, target="one-hot", true_class=0):
     n = _check_n(n)
     if target not in CROSS_ENTROPY_TARGETS:
         raise ValueError(f"target must be one of {CROSS_ENTROPY_TARGETS}, got {target!r}")
-    if isinstance(true_class, bool) or not isinstance(true_class, numbers.Integral) or not 0 <= true_class < n:
-        raise ValueError(f"true_class must be an integer from 0 to {n - 1}, got {true_class!r}")
+    true_class = check.integer_in(true_class, "true_class", 0, n - 1)
     xs = softmax_symbols(n)
     s = symbolic_softmax(xs)
     one_hot = [sp.Integer(1 if i == true_class else 0) for i in range(n)]
@@ -448,7 +447,7 @@ def cross_entropy_gradient(n=3, target="one-hot", true_class=0):
 
 def _exact(value, name):
     """A float logit as the exact rational of its shortest decimal form (0.1 -> 1/10)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
+    if not check.is_real(value) or not np.isfinite(float(value)):
         raise ValueError(f"{name} must hold finite real numbers, got {value!r}")
     if isinstance(value, numbers.Integral):
         return sp.Integer(int(value))

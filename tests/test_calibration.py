@@ -160,3 +160,16 @@ def test_bootstrap_ece_resamples_are_paired_and_vary_around_the_ece():
 def test_bootstrap_ece_rejects_a_bad_resample_count(n_resamples):
     with pytest.raises(ValueError, match="n_resamples"):
         bootstrap_ece([[0.9, 0.1], [0.2, 0.8]], [0, 1], n_resamples=n_resamples)
+
+
+def test_numpy_integers_count_as_integers():
+    """Regression: n_bins=np.int64(10) and a numpy n_resamples were refused (isinstance(x, int))."""
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    labels = np.array([0, 1, 1, 1])
+    assert reliability_diagram(p, labels, n_bins=np.int64(10)).ece == reliability_diagram(p, labels, n_bins=10).ece
+    assert expected_calibration_error(p, labels, n_bins=np.int32(5)) == expected_calibration_error(p, labels, n_bins=5)
+    eces = bootstrap_ece(p, labels, n_bins=np.uint8(4), n_resamples=np.int64(20), seed=1)
+    np.testing.assert_array_equal(eces, bootstrap_ece(p, labels, n_bins=4, n_resamples=20, seed=1))
+    for bad in (True, np.True_, 2.0):
+        with pytest.raises(ValueError, match=rf"^n_bins must be a positive integer, got {bad!r}$"):
+            reliability_diagram(p, labels, n_bins=bad)

@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+import scipy.optimize
 import scipy.special
 
 from softmax_teach import numerics
@@ -132,10 +133,40 @@ def _masked_mean(embedded, mask):
 
 
 def _masked_mean_of_first_case():
-    import torch
+    """The right answer to the first batch the check hands a learner's function (seen by a spy)."""
+    seen = []
 
-    (embedded, mask), *_ = networks._masked_mean_cases()
-    return _masked_mean(torch.tensor(embedded), torch.tensor(mask)).numpy()
+    def spy(embedded, mask):
+        seen.append((embedded.clone(), mask.clone()))
+        return _masked_mean(embedded, mask)
+
+    assert networks.check_masked_mean(spy)
+    return _masked_mean(*seen[0]).numpy()
+
+
+def _strict_nucleus(logits, top_p):
+    """The common slip: keep only the classes whose *cumulative* mass stays within top_p."""
+    p = _softmax(logits)
+    order = np.argsort(-p, kind="stable")
+    keep = np.zeros(len(p), dtype=bool)
+    keep[order[np.cumsum(p[order]) <= top_p]] = True
+    if not keep.any():
+        return None
+    kept = np.where(keep, p, 0.0)
+    return kept / kept.sum()
+
+
+def _temperature_for(logits, target):
+    """The T with max(softmax(logits / T)) == target, by root finding."""
+    return scipy.optimize.brentq(lambda t: _softmax(np.asarray(logits) / t).max() - target, 1e-3, 1e3, xtol=1e-12)
+
+
+def _entropy_level(n_keys):
+    """Notebook 13's flat entropy level: the mean scaled attention entropy over the dimensions."""
+    from softmax_teach.models.attention import attention_entropy
+
+    levels = attention_entropy(attention.ENTROPY_DIMENSIONS, n_keys=n_keys, n_queries=256, scaled=True, seed=0)
+    return float(np.mean(levels))
 
 
 def _right_top_p(logits, top_p):
@@ -384,7 +415,7 @@ def _registry():
             _right_top_p,
             {
                 "keep the top 3": _keep_top(3),
-                "drop the class that crosses top_p": lambda v, top_p: temperature._strict_nucleus(_softmax(v), top_p),
+                "drop the class that crosses top_p": lambda v, top_p: _strict_nucleus(v, top_p),
                 "in sorted order, not the tokens' order": lambda v, top_p: np.sort(_right_top_p(v, top_p))[::-1],
                 f"{ANOTHER_INPUT}: always the nucleus of the notebook's logits at 0.75": _fixed(
                     _right_top_p(np.array([3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0]), 0.75)
@@ -397,7 +428,7 @@ def _registry():
             {
                 "T = 1": 1.0,
                 "1/T": 1 / 0.432,
-                f"{ANOTHER_INPUT}: the temperature for 0.7": temperature._temperature_for(basics.SLIDE_LOGITS, 0.7),
+                f"{ANOTHER_INPUT}: the temperature for 0.7": _temperature_for(basics.SLIDE_LOGITS, 0.7),
             },
         ),
         # ---------------------------------------------------------------- 11
@@ -487,8 +518,8 @@ def _registry():
             5.1,
             {
                 "log n_keys": math.log(256),
-                "in bits": attention._entropy_level(256) / math.log(2),
-                f"{ANOTHER_INPUT}: the level for 32 keys": attention._entropy_level(32),
+                "in bits": _entropy_level(256) / math.log(2),
+                f"{ANOTHER_INPUT}: the level for 32 keys": _entropy_level(32),
             },
         ),
         # ---------------------------------------------------------------- 14

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from scipy.special import softmax as scipy_softmax
 
 from softmax_teach.exercises.networks import (
@@ -17,7 +18,6 @@ from softmax_teach.exercises.networks import (
 
 @pytest.mark.parametrize("n", [2, 3, 10])
 def test_double_softmax_floor_equals_torch_cross_entropy_of_a_one_hot_probability(n):
-    torch = pytest.importorskip("torch")
     one_hot = torch.zeros(1, n, dtype=torch.float64)
     one_hot[0, 0] = 1.0
     loss = torch.nn.functional.cross_entropy(one_hot, torch.tensor([0])).item()
@@ -72,7 +72,6 @@ def test_fitted_temperature_check():
 
 
 def test_masked_mean_check_accepts_a_right_function_and_names_the_plain_mean():
-    torch = pytest.importorskip("torch")
 
     def right(embedded, mask):
         m = mask.unsqueeze(-1).to(embedded.dtype)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import scipy.special
@@ -13,6 +16,7 @@ from softmax_teach.reference import (
     mp_logsumexp,
     mp_sigmoid,
     mp_softmax,
+    round_once,
     ulp_error,
 )
 
@@ -75,6 +79,74 @@ def test_ulp_measure_counts_subnormals_and_skips_underflow():
     # In float32 the float64 subnormal underflows: only the first element is measured.
     assert max_ulp_error(approx.astype(np.float32), exact) == 0.0
     assert max_ulp_error(np.zeros(2), [1e-330, 0.0]) == 0.0
+
+
+def round_by_fractions(value, dtype):
+    """An independent correct rounding (exact rationals, ties to even) of an mpmath number."""
+    info = np.finfo(dtype)
+    sign, mantissa, exponent_2, _ = value._mpf_
+    exact = (-1) ** sign * Fraction(int(mantissa)) * Fraction(2) ** int(exponent_2)
+    if exact == 0:
+        return 0.0
+    exponent = math.floor(math.log2(abs(exact))) + 1  # 2**(exponent - 1) <= |exact| < 2**exponent
+    while abs(exact) >= Fraction(2) ** exponent:
+        exponent += 1
+    while abs(exact) < Fraction(2) ** (exponent - 1):
+        exponent -= 1
+    bits = info.nmant + 1
+    quantum = Fraction(2) ** max(exponent - bits, int(info.minexp) - bits + 1)
+    return float(round(exact / quantum) * quantum)
+
+
+SUBNORMAL_OFFSETS = {
+    np.float64: 708.8 + np.linspace(0, 0.01, 40),  # softmax([0, -t])[1] near 1.5e-308
+    np.float32: 88.0 + np.linspace(0, 15, 40),  # float32 subnormals: below 1.2e-38
+    np.float16: 10.0 + np.linspace(0, 7, 40),  # float16 subnormals: below 6.1e-5
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=lambda d: d.__name__)
+def test_references_round_once_subnormals_included(dtype):
+    """Regression: float(mpf) rounds to 53 bits and then again into the subnormal range, and the
+    float32/float16 references were float64 values rounded a second time."""
+    x = np.stack([np.zeros(40), -SUBNORMAL_OFFSETS[dtype]], axis=1)
+    exact = mp_softmax(x, dtype=object)[:, 1]
+    expected = np.array([round_by_fractions(v, dtype) for v in exact]).astype(dtype)
+    assert (np.abs(expected) < np.finfo(dtype).smallest_normal).sum() >= 20  # mostly subnormal cases
+    np.testing.assert_array_equal(mp_softmax(x, dtype=dtype)[:, 1], expected)
+    np.testing.assert_array_equal(
+        mp_log_softmax(x, dtype=dtype),
+        [[round_by_fractions(v, dtype) for v in row] for row in mp_log_softmax(x, dtype=object)],
+    )
+    # A correctly rounded result scores at most half an ULP against the exact value, 0 against
+    # the reference rounded once: never the "1 ULP" that double rounding reported.
+    assert max_ulp_error(expected, exact) <= 0.5
+    assert max_ulp_error(expected, mp_softmax(x, dtype=dtype)[:, 1]) == 0.0
+    if dtype == np.float64:
+        twice = np.array([float(v) for v in exact])  # the old, double rounding
+        assert (twice != expected).sum() >= 3
+        assert max_ulp_error(expected, twice) == 1.0
+
+
+def test_round_once_overflow_ties_and_signs():
+    import mpmath
+
+    assert round_once(mpmath.mpf(70000), np.float16) == np.inf  # above float16's max (65504) + half an ULP
+    assert round_once(mpmath.mpf(65519), np.float16) == 65504.0
+    assert round_once(mpmath.mpf(-2.5) * 2**-1074, np.float64) == -2 * 5e-324  # a tie goes to even
+    assert round_once(mpmath.mpf(1) / 3, np.float32) == float(np.float32(1 / 3))
+    assert round_once(mpmath.mpf(0), np.float32) == 0.0
+
+
+def test_a_tiny_log_term_decides_a_halfway_case():
+    """x - max is often halfway between two float32 numbers; the exact log-softmax lies just
+    beyond it (by log1p(exp(-2405)) here), which 50 rounded digits would not see."""
+    halfway = -2405.6343994140625  # 9853078.5 float32 ULPs of 2**-12
+    x = [0.0, halfway]
+    assert mp_log_softmax(x, dtype=np.float32)[1] == np.float32(-2405.634521484375)  # away, not to even
+    assert mp_log_softmax(x, dtype=object)[1] < halfway
+    # logsumexp adds log1p(exp(-594.4)) > 0: just above halfway, so towards zero.
+    assert mp_logsumexp([halfway, -3000.0], dtype=np.float32) == np.float32(-2405.63427734375)
 
 
 # --------------------------------------------------------------------------- central differences

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
@@ -208,7 +209,6 @@ def test_quiz_answers_agree_with_the_numbers():
 def test_question_5_has_one_right_choice_and_log_probabilities_really_are_valid_input():
     # Logits and log_softmax(logits) give CrossEntropyLoss the same loss and the same gradients, so
     # the right choice names both; probabilities (a double softmax) do not.
-    torch = pytest.importorskip("torch")
     question = next(q for q in QUESTIONS if q.number == 5)
     assert "logits" in _correct_text(5) and "log_softmax" in _correct_text(5)
     assert not any(

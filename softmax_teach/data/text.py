@@ -12,11 +12,12 @@ no stanza is split between the two parts.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+
+from softmax_teach import _validation as check
 
 __all__ = [
     "CORPUS_NAME",
@@ -135,12 +136,7 @@ def split_text(text: str, validation_fraction: float = 0.1) -> tuple[str, str]:
     """
     if not isinstance(text, str) or not text:
         raise ValueError(f"text must be a non-empty str, got {text!r:.40}")
-    if (
-        isinstance(validation_fraction, bool)
-        or not isinstance(validation_fraction, numbers.Real)
-        or not (0 < validation_fraction < 1)
-    ):
-        raise ValueError(f"validation_fraction must be a number in (0, 1), got {validation_fraction!r}")
+    validation_fraction = check.real_in(validation_fraction, "validation_fraction", 0, 1, low_open=True, high_open=True)
     target = int(round(len(text) * (1 - validation_fraction)))
     cut = text.find("\n\n", target)
     if cut == -1:
@@ -205,8 +201,7 @@ def next_character_windows(ids, length: int, *, stride: int | None = None):
     if ids.ndim != 1 or ids.dtype.kind not in "iu":
         raise ValueError(f"ids must be a 1-D integer array, got dtype {ids.dtype} and shape {ids.shape}")
     for name, value in (("length", length), ("stride", stride)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check.optional(check.positive_int, value, name)
     stride = length if stride is None else stride
     if ids.size < length + 1:
         raise ValueError(f"ids has {ids.size} characters, fewer than length + 1 = {length + 1}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value, within_decimals
 from softmax_teach.numerics import logsumexp, softmax
 
@@ -200,8 +201,7 @@ def check_entropy_level(answer, n_keys=256, *, decimals=1):
     -------
     Feedback
     """
-    if isinstance(n_keys, bool) or not isinstance(n_keys, (int, np.integer)) or n_keys < 2:
-        raise ValueError(f"n_keys must be an integer >= 2, got {n_keys!r}")
+    check.integer(n_keys, "n_keys", minimum=2)
     got = as_number(answer)
     if got is None:
         return Feedback(False, f"your level should be a number (nats), got {type(answer).__name__}.")

@@ -8,11 +8,11 @@ or the one-hot term left out.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.bandits import log_policy_gradient
 from softmax_teach.exercises.core import Feedback, as_number, check_array, same_values, within_decimals
 from softmax_teach.exercises.core import matches as core_matches
@@ -25,13 +25,7 @@ SLIDE_Q_VALUES = np.array([1.0, 2.0, 1.5, 0.5])
 
 
 def _check_temperature(temperature):
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not (np.isfinite(temperature) and temperature > 0)
-    ):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
-    return float(temperature)
+    return check.positive_real(temperature, "temperature")
 
 
 #: (Q-values, temperature) pairs a learner's policy function is run on. At T = 0.002 the slide's

@@ -16,10 +16,9 @@ Nothing here imports torch at module level (the formulas are plain arithmetic).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value
 from softmax_teach.numerics import sampling_probabilities, softmax
 
@@ -108,10 +107,8 @@ def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0
     x = np.asarray(logits, dtype=float)
     if x.ndim != 1 or x.size < 2 or not np.isfinite(x).all():
         raise ValueError(f"logits must be a 1-D array of at least 2 finite numbers, got {logits!r}")
-    if isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or not 1 <= top_k < x.size:
-        raise ValueError(f"top_k must be an integer in [1, {x.size}), got {top_k!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0:
-        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    top_k = check.integer_in(top_k, "top_k", 1, x.size - 1)
+    temperature = check.positive_real(temperature, "temperature")
     expected = sampling_probabilities(x, temperature=temperature, top_k=top_k)
     tempered = softmax(x, temperature=temperature)
     keep = expected > 0
@@ -169,8 +166,7 @@ def check_char_lm_parameters(answer, hidden_dim, vocab_size, *, embedding_dim=32
     True
     """
     for name, value in (("hidden_dim", hidden_dim), ("vocab_size", vocab_size), ("embedding_dim", embedding_dim)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check.positive_int(value, name)
     got = as_number(answer)
     if got is None:
         return Feedback(False, f"the count should be a number, got {type(answer).__name__}.")

@@ -9,10 +9,10 @@ nats, label smoothing forgotten or spread over the wrong classes).
 from __future__ import annotations
 
 import itertools
-import numbers
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.exercises.core import Feedback, check_array, check_value, matches
 from softmax_teach.numerics import cross_entropy, log_softmax, one_hot, sigmoid, softmax
 
@@ -291,16 +291,9 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing, *, decimals
     -------
     Feedback
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
-    if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < n_classes:
-        raise ValueError(f"label must be an integer from 0 to {n_classes - 1}, got {label!r}")
-    if (
-        isinstance(label_smoothing, bool)
-        or not isinstance(label_smoothing, numbers.Real)
-        or not 0 <= label_smoothing <= 1
-    ):
-        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    check.integer(n_classes, "n_classes", minimum=2)
+    check.integer_in(label, "label", 0, n_classes - 1)
+    check.real_in(label_smoothing, "label_smoothing", 0.0, 1.0)
     eps = float(label_smoothing)
     target = one_hot(label, n_classes)
     expected = (1 - eps) * target + eps / n_classes

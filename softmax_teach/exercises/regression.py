@@ -9,10 +9,10 @@ instead of ``p - y``.
 from __future__ import annotations
 
 import copy
-import numbers
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.exercises.core import Feedback, check_array, check_value
 from softmax_teach.regression import SoftmaxRegression, l2_from_C
 
@@ -85,7 +85,7 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
     """
     X = np.asarray(X, dtype=float)
     weights = np.asarray(weights, dtype=float)
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real):
+    if not check.is_real(l2):
         raise ValueError(f"l2 must be a number, got {l2!r}")
     model = SoftmaxRegression(X.shape[1], weights.shape[1], l2=l2)
     model.weights, model.bias = weights, np.asarray(bias, dtype=float)

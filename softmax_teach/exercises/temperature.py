@@ -8,11 +8,11 @@ nucleus that drops the class crossing ``top_p``, a filter left unrenormalised.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.exercises.core import Feedback, as_number, check_array
 from softmax_teach.numerics import sampling_probabilities, softmax
 
@@ -269,7 +269,7 @@ def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0
     if np.sum(logits == logits.max()) > 1:
         raise ValueError(f"logits must have a single largest value, got {logits!r}")
     n = logits.size
-    if isinstance(target, bool) or not isinstance(target, numbers.Real) or not 1 / n < target < 1:
+    if not check.is_real(target) or not 1 / n < target < 1:
         raise ValueError(f"target must be a number between 1/{n} and 1 (exclusive), got {target!r}")
     temperature = as_number(answer)  # numpy scalars and 0-d arrays are numbers, True is not
     if temperature is None:

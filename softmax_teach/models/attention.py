@@ -25,7 +25,6 @@ row is ``nan``; zeros also agree with :func:`softmax_teach.numerics.softmax`.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -33,6 +32,7 @@ import torch
 from torch import nn
 
 from softmax_teach import _validation
+from softmax_teach import _validation as check
 from softmax_teach.numerics import entropy, softmax
 
 __all__ = [
@@ -82,9 +82,7 @@ def _check_qkv(q, k, v=None):
 def _scale_for(q, scale):
     if scale is None:
         return 1.0 / math.sqrt(q.shape[-1])
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not math.isfinite(scale):
-        raise ValueError(f"scale must be a finite number or None, got {scale!r}")
-    return float(scale)
+    return check.real(scale, "scale")
 
 
 def causal_mask(n_queries, n_keys=None, *, device=None):

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,9 +207,7 @@ def perplexity(mean_nll: float) -> float:
 
     ``mean_nll`` is a mean negative log-likelihood in nats (>= 0).
     """
-    if isinstance(mean_nll, bool) or not isinstance(mean_nll, numbers.Real) or not mean_nll >= 0:
-        raise ValueError(f"mean_nll must be a non-negative number of nats, got {mean_nll!r}")
-    return math.exp(mean_nll)
+    return math.exp(_validation.real(mean_nll, "mean_nll", minimum=0.0, finite=False))
 
 
 @torch.no_grad()
@@ -240,12 +237,7 @@ def unigram_log_probabilities(train_ids, vocab_size: int, *, smoothing: float = 
     probability 0 (and the perplexity from being infinite).
     """
     vocab_size = _validation.positive_int(vocab_size, "vocab_size")
-    if (
-        isinstance(smoothing, bool)
-        or not isinstance(smoothing, numbers.Real)
-        or not (math.isfinite(smoothing) and smoothing >= 0)
-    ):
-        raise ValueError(f"smoothing must be a finite number >= 0, got {smoothing!r}")
+    smoothing = _validation.non_negative_real(smoothing, "smoothing")
     ids = np.asarray(train_ids)
     if ids.ndim != 1 or ids.size == 0 or ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= vocab_size:
         raise ValueError(f"train_ids must be a non-empty 1-D array of ids in [0, {vocab_size})")
@@ -332,12 +324,11 @@ def generate(
     str
         The prompt followed by the generated characters.
     """
-    if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 0:
-        raise ValueError(f"length must be a non-negative integer, got {length!r}")
+    length = _validation.integer(length, "length", minimum=0)
     if not isinstance(prompt, str) or not prompt:
         raise ValueError(f"prompt must be a non-empty str, got {prompt!r}")
     ids = vocabulary.encode(prompt).tolist()
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    generator = _validation.generator(rng)
     was_training = model.training
     model.eval()
     try:

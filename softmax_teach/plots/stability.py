@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.numerics import exp_limits, logsumexp
 from softmax_teach.palette import BACKGROUND_GREY, CLASS_COLOR, HIGHLIGHT_COLOR, OKABE_ITO, SECOND_COLOR, THIRD_COLOR
 from softmax_teach.plots import _axes
@@ -146,8 +147,7 @@ def online_softmax_trace(x, block_size):
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"x must be a non-empty 1-D array of finite numbers, got shape {x.shape}")
-    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
-        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+    block_size = check.positive_int(block_size, "block_size")
     ends = np.minimum(np.arange(block_size, x.size + block_size, block_size), x.size)
     running_max = np.array([x[:end].max() for end in ends])
     running_sum = np.array([np.exp(logsumexp(x[:end]) - m) for end, m in zip(ends, running_max)])
