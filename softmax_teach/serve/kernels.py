@@ -20,10 +20,11 @@ Nothing of Voila's is patched: the cap comes in through Voila's own configurable
 
 from __future__ import annotations
 
+from softmax_teach import _validation as check
+
 
 def _check_max_kernels(max_kernels):
-    if isinstance(max_kernels, bool) or not isinstance(max_kernels, int) or max_kernels < 1:
-        raise ValueError(f"max_kernels must be a positive integer, got {max_kernels!r}")
+    check.positive_int(max_kernels, "max_kernels")
 
 
 def check_pool_fits(pool_size, max_kernels):
