@@ -205,6 +205,10 @@ def _registry():
             {
                 "not divided by the batch size": _softmax(BATCH) - np.eye(3)[BATCH_LABELS],
                 "y - p": (np.eye(3)[BATCH_LABELS] - _softmax(BATCH)) / 2,
+                "a label-smoothed target (0.1), every entry within 0.05": (
+                    _softmax(BATCH) - (0.9 * np.eye(3)[BATCH_LABELS] + 0.1 / 3)
+                )
+                / 2,
                 f"{ANOTHER_INPUT}: the gradient for labels [2, 0]": (_softmax(BATCH) - np.eye(3)[[2, 0]]) / 2,
             },
         ),
@@ -363,6 +367,9 @@ def _registry():
             {
                 "the plain mean, padding included": lambda e, m: e.mean(dim=1),
                 "divided by the padded length": lambda e, m: (e * m.unsqueeze(-1)).sum(1) / e.shape[1],
+                "summed over the padding too, divided by the real count": lambda e, m: (
+                    e.sum(1) / m.sum(1, keepdim=True).clamp(min=1)
+                ),
                 "no clamp: nan for a row of padding only": lambda e, m: (
                     (e * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)
                 ),
@@ -694,3 +701,29 @@ def test_a_number_may_be_a_numpy_scalar_or_a_0d_array(registry):
             if not feedback.passed:
                 refused.append(f"{check.__name__} refuses a {type(variant).__name__}: {feedback.message}")
     assert not refused, "\n".join(refused)
+
+
+def _is_rounding_of(answer, right):
+    """True when ``answer`` equals ``right`` rounded (or cut off) to some number of decimals."""
+    try:
+        got, want = np.asarray(answer, dtype=float), np.asarray(right, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if got.shape != want.shape:
+        return False
+    return any(
+        np.allclose(got, np.round(want, k), rtol=0, atol=1e-9) or np.allclose(got, np.trunc(want * 10**k) / 10**k)
+        for k in range(1, 8)
+    )
+
+
+@pytest.mark.parametrize("check", _CHECKS, ids=_ids(_CHECKS))
+def test_no_wrong_answer_is_called_rounded_unless_it_is_the_right_one_rounded(check, registry):
+    """Issue 19: a wrong method whose answer lands within 0.05 was told "right only to 1 decimal"."""
+    entry = registry[check]
+    misnamed = []
+    for name, answer in entry.wrong.items():
+        message = entry.call(answer).message
+        if ("right only to" in message or "cut off after" in message) and not _is_rounding_of(answer, entry.right):
+            misnamed.append(f"{name}: {message}")
+    assert not misnamed, "wrong methods diagnosed as rounding:\n  " + "\n  ".join(misnamed)
