@@ -93,4 +93,27 @@ def test_entropy_level_message_quotes_the_level_not_the_answer():
     from softmax_teach.exercises.attention import check_entropy_level
 
     verdict = check_entropy_level(5.05, n_keys=256)
-    assert verdict and "about 5.1 nats" in verdict.message
+    assert verdict and "stays at 5.059 nats" in verdict.message and "5.05 " not in verdict.message
+
+
+def test_causal_weights_name_a_scale_by_the_number_of_keys_or_by_d_even_when_rounded():
+    from softmax_teach.exercises.attention import _causal_bias
+
+    q, k = EXERCISE_QUERIES, EXERCISE_KEYS
+    for divisor, named in ((2.0, "√n_keys"), (4.0, "n_keys = 4"), (3.0, "d = 3")):
+        wrong = softmax(q @ k.T / divisor + _causal_bias(4), axis=-1)
+        for answer in (wrong, np.round(wrong, 4)):
+            verdict = check_causal_weights(answer)
+            assert not verdict and named in verdict.message and "rounded" not in verdict.message, verdict.message
+
+
+def test_entropy_level_accepts_the_level_within_a_tenth_and_the_large_n_approximation():
+    import math
+
+    from softmax_teach.exercises.attention import _entropy_level, check_entropy_level
+
+    level = _entropy_level(256)
+    for answer in (level, round(level, 1), round(level, 2), math.log(256) - 0.5, 5.0):
+        assert check_entropy_level(answer), answer
+    for answer in (level - 0.15, level + 0.15, math.log(256)):
+        assert not check_entropy_level(answer), answer

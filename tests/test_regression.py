@@ -338,3 +338,18 @@ def test_check_unpenalised_fit():
         ).message
     )
     assert "not been fitted" in check_unpenalised_fit(SoftmaxRegression(64, 10), X, digits.target).message
+
+
+def test_check_l2_for_C_speaks_of_significant_figures_and_names_half_the_penalty_gradient():
+    from softmax_teach.exercises.regression import check_l2_for_C, check_weight_gradient
+    from softmax_teach.numerics import softmax
+
+    assert "rounded to 1 significant figure" in check_l2_for_C(0.001, C=10.0, n_samples=105).message
+    assert "cut off after 1 significant figure" in check_l2_for_C(0.0009, C=10.0, n_samples=105).message
+    assert check_l2_for_C(0.00095, C=10.0, n_samples=105)
+    rng = np.random.default_rng(0)
+    X, y, W = rng.normal(size=(6, 3)), np.array([0, 2, 1, 2, 0, 1]), rng.normal(size=(3, 3))
+    data = X.T @ (softmax(X @ W) - np.eye(3)[y]) / 6
+    verdict = check_weight_gradient(data + 0.25 * W, X, y, W, np.zeros(3), l2=0.5)
+    assert not verdict and "not l2/2 * W" in verdict.message
+    assert check_weight_gradient(data + 0.5 * W, X, y, W, np.zeros(3), l2=0.5)

@@ -62,6 +62,26 @@ def check_l2_for_C(answer, C, n_samples, *, significant=2):
             "off by a factor 2: both objectives write the penalty as half the squared norm.",
         ),
     )
+    # Rounded to fewer significant figures than asked: say it in significant figures, the unit the
+    # exercise uses (the shared check would count decimals, 0.001 being "3 decimals").
+    hints += tuple(
+        (
+            lambda a, rounded=float(f"{expected:.{figures - 1}e}"): np.isclose(a, rounded, rtol=1e-9, atol=0),
+            f"that is the right l2 rounded to {figures} significant figure{'s' if figures > 1 else ''}; "
+            f"the exercise asks for {significant}.",
+        )
+        for figures in range(1, significant)
+    )
+    magnitude = int(np.floor(np.log10(abs(expected))))
+    cut_off = {f: np.trunc(expected / 10.0 ** (magnitude - f + 1)) * 10.0 ** (magnitude - f + 1) for f in range(1, 9)}
+    hints += tuple(
+        (
+            lambda a, cut=cut_off[figures]: np.isclose(a, cut, rtol=1e-9, atol=0),
+            f"that is the right l2 cut off after {figures} significant figure{'s' if figures > 1 else ''} "
+            f"(the digits were dropped, not rounded); the exercise asks for {significant}, rounded.",
+        )
+        for figures in range(1, significant)
+    )
     decimals = significant - 1 - int(np.floor(np.log10(abs(expected))))
     return check_value(answer, expected, what="your l2", rtol=1e-9, decimals=decimals, hints=hints)
 
@@ -112,6 +132,13 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
     ]
     if l2:
         hints.insert(0, (matches(data_part), f"the penalty's gradient l2 * W is missing (l2 = {l2:g})."))
+        hints.append(
+            (
+                matches(data_part + penalty / 2),
+                f"the penalty's gradient is l2 * W, not l2/2 * W: the derivative of (l2/2) ||W||^2 brings "
+                f"down the square's 2 (l2 = {l2:g}).",
+            )
+        )
         # The usual first attempt makes both mistakes at once: name both.
         hints.insert(
             0,
