@@ -179,11 +179,13 @@ def _registry():
     return {
         # ---------------------------------------------------------------- 01
         basics.check_logits_for: Entry(
-            lambda a: basics.check_logits_for(a, [0.5, 0.25, 0.25]),
-            np.log([0.5, 0.25, 0.25]) + 7,
+            lambda a: basics.check_logits_for(a, [0.6, 0.3, 0.1]),
+            np.log([0.6, 0.3, 0.1]) + 7,
             {
-                "the probabilities themselves": [0.5, 0.25, 0.25],
-                "log(p) scaled by 2": 2 * np.log([0.5, 0.25, 0.25]),
+                "the probabilities themselves": [0.6, 0.3, 0.1],
+                "log2(p)": np.log2([0.6, 0.3, 0.1]),
+                "log(p) to 1 decimal": np.log([0.6, 0.3, 0.1]).round(1),
+                "log(p) scaled by 2": 2 * np.log([0.6, 0.3, 0.1]),
                 f"{ANOTHER_INPUT}: the logits of [0.7, 0.2, 0.1]": np.log([0.7, 0.2, 0.1]),
             },
         ),
