@@ -156,6 +156,23 @@ def _keep_top(k):
     return nucleus
 
 
+def _right_min_p(logits, temperature, min_p):
+    p = _softmax(np.asarray(logits) / temperature)
+    kept = np.where(p >= min_p * p.max(), p, 0.0)
+    return kept / kept.sum()
+
+
+def _absolute_min_p(logits, temperature, min_p):
+    p = _softmax(np.asarray(logits) / temperature)
+    kept = np.where(p >= min_p, p, 0.0)
+    return kept / kept.sum()
+
+
+def _min_p_filter_first(logits, temperature, min_p):
+    survivors = _right_min_p(logits, 1.0, min_p) > 0
+    return _softmax(np.where(survivors, np.asarray(logits) / temperature, -np.inf))
+
+
 def _slide_temperature_softmax(x, temperature=1.0):
     exp_x = np.exp(x / temperature)
     return exp_x / exp_x.sum()
@@ -400,6 +417,22 @@ def _registry():
                 ),
             },
         ),
+        temperature.check_min_p: Entry(
+            temperature.check_min_p,
+            _right_min_p,
+            {
+                "an absolute threshold p >= min_p": _absolute_min_p,
+                "cut at T = 1, the temperature applied after": _min_p_filter_first,
+                "not renormalised": lambda v, t, m: np.where(
+                    _softmax(np.asarray(v) / t) >= m * _softmax(np.asarray(v) / t).max(),
+                    _softmax(np.asarray(v) / t),
+                    0.0,
+                ),
+                f"{ANOTHER_INPUT}: always the min-p distribution of the notebook's logits at T = 1": _fixed(
+                    _right_min_p(np.array([3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0]), 1.0, 0.2)
+                ),
+            },
+        ),
         temperature.check_temperature_for_max_probability: Entry(
             lambda a: temperature.check_temperature_for_max_probability(a, np.array([2.0, 1.0, 0.1]), 0.9),
             0.43,
@@ -640,6 +673,7 @@ _CHECKS = [
     networks.check_masked_mean,
     temperature.check_temperature_softmax,
     temperature.check_top_p,
+    temperature.check_min_p,
     temperature.check_temperature_for_max_probability,
     bandits.check_boltzmann_probabilities,
     bandits.check_policy_gradient,

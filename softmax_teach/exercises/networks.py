@@ -258,6 +258,15 @@ def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
         (
             lambda got: (
                 got.shape == expected.shape
+                and not empty.any()
+                and np.allclose(got, embedded_np.sum(axis=1) / mask_np.sum(axis=1, keepdims=True))
+            ),
+            "you divided by the number of real tokens, but summed over every position, padding included: "
+            "zero the padding first (multiply by the mask) and then sum.",
+        ),
+        (
+            lambda got: (
+                got.shape == expected.shape
                 and empty.any()
                 and bool(np.isnan(got[empty]).any())
                 and np.allclose(got[~empty], expected[~empty])
