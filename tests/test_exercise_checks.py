@@ -295,6 +295,10 @@ def _registry():
             {
                 "log of softmax": lambda v: np.log(_softmax(v)),
                 "only the max subtracted": lambda v: v - v.max(axis=-1, keepdims=True),
+                "the max of the whole matrix subtracted": lambda v: (
+                    (v - v.max()) - np.log(np.sum(np.exp(v - v.max()), axis=-1, keepdims=True))
+                ),
+                "the +1e-8 hack": lambda v: np.log(_softmax(v) + 1e-8),
                 f"{ANOTHER_INPUT}: always log_softmax of the slide's scores": _fixed(
                     scipy.special.log_softmax([2.0, 1.0, 0.1])
                 ),
@@ -337,6 +341,7 @@ def _registry():
                 "the sum": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) * 4,
                 "in bits": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) / math.log(2),
                 "the +1e-8 hack": float(-np.log(_softmax(CE_LOGITS)[np.arange(4), CE_LABELS] + 1e-8).mean()),
+                "the underflowing sample left out": float(numerics.cross_entropy(CE_LOGITS[:3], CE_LABELS[:3])),
                 f"{ANOTHER_INPUT}: the loss for labels [0, 1, 3, 1]": float(
                     numerics.cross_entropy(CE_LOGITS, np.array([0, 1, 3, 1]))
                 ),
@@ -348,6 +353,7 @@ def _registry():
             {
                 "eps over the other classes only": np.where(np.eye(4)[2] > 0, 0.9, 0.1 / 3),
                 "the plain one-hot": np.eye(4)[2],
+                "eps / n forgotten on the true class (sums to 0.975)": np.where(np.eye(4)[2] > 0, 0.9, 0.025),
                 f"{ANOTHER_INPUT}: the target for class 0": 0.9 * np.eye(4)[0] + 0.1 / 4,
             },
         ),

@@ -178,6 +178,12 @@ def naive_log_softmax(x):
     return x - np.log(np.sum(np.exp(x), axis=-1, keepdims=True))
 
 
+def whole_matrix_max_log_softmax(x):
+    """Issue 19 (04 [30]): this passed every case before rows far apart were added."""
+    shifted = x - np.max(x)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
 @pytest.mark.parametrize(
     ("function", "expected_phrases"),
     [
@@ -191,8 +197,22 @@ def naive_log_softmax(x):
         ),
         (lambda x: scipy.special.log_softmax(x, axis=None), ["whole matrix"]),
         (lambda x: scipy.special.log_softmax(x, axis=0), ["each column"]),
+        (whole_matrix_max_log_softmax, ["max of the whole matrix", "each row's own max"]),
+        (lambda x: np.log(scipy.special.softmax(x, axis=-1) + 1e-8), ["1e-8", "-18.42", "log domain"]),
+        (lambda x: np.log(np.clip(scipy.special.softmax(x, axis=-1), 1e-300, None)), ["np.clip", "-690.8"]),
     ],
-    ids=["log-of-softmax", "naive", "probabilities", "no-lse", "no-max", "whole-matrix", "axis-0"],
+    ids=[
+        "log-of-softmax",
+        "naive",
+        "probabilities",
+        "no-lse",
+        "no-max",
+        "whole-matrix",
+        "axis-0",
+        "whole-matrix-max",
+        "plus-1e-8",
+        "clip",
+    ],
 )
 def test_typical_log_softmax_mistakes_are_named(function, expected_phrases):
     feedback = check_log_softmax(function)
