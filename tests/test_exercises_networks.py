@@ -60,7 +60,7 @@ def test_top_k_accepts_the_stated_precision_and_no_less():
 
 
 def test_fitted_temperature_check():
-    from softmax_teach.calibration import fit_temperature
+    from softmax_teach.calibration import fit_temperature, temperature_nll
 
     rng = np.random.default_rng(0)
     logits = 3 * rng.normal(size=(300, 4))
@@ -69,6 +69,14 @@ def test_fitted_temperature_check():
     assert check_fitted_temperature(t, logits, labels)
     assert "1/T" in check_fitted_temperature(1 / t, logits, labels).message
     assert not check_fitted_temperature(t * 1.2, logits, labels)
+    # 2 decimals: a grid with steps of 0.0025 passes, T rounded to 1 decimal is told it is rounded.
+    grid = np.linspace(0.5, 10, 3801)
+    best = grid[np.argmin([temperature_nll(logits, labels, g) for g in grid])]
+    assert check_fitted_temperature(best, logits, labels)
+    assert check_fitted_temperature(round(t, 2), logits, labels)
+    coarse = round(t, 1)
+    if abs(coarse - t) > 0.005:
+        assert "right only to 1 decimal" in check_fitted_temperature(coarse, logits, labels).message
 
 
 def test_masked_mean_check_accepts_a_right_function_and_names_the_plain_mean():
