@@ -148,3 +148,27 @@ def test_a_wrong_loss_gets_a_direction_not_the_value():
     right = torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(LABELS)).item()
     verdict = check_cross_entropy(right + 1.0, LOGITS, LABELS)
     assert not verdict and "too high" in verdict.message and f"{right:.4g}" not in verdict.message
+
+
+def test_a_smoothed_target_without_eps_over_n_on_the_true_class_is_named_not_called_rounded():
+    """Issue 19, NB07 exercise 2: [0.025, 0.025, 0.9, 0.025] was told it was right only to 1 decimal."""
+    from softmax_teach.exercises.losses import check_smoothed_target
+
+    message = check_smoothed_target([0.025, 0.025, 0.9, 0.025], label=2, n_classes=4, label_smoothing=0.1).message
+    assert "sums to 0.975" in message and "rounded" not in message
+    message = check_smoothed_target([0.1, 0.1, 0.9, 0.1], label=2, n_classes=4, label_smoothing=0.1).message
+    assert "does not sum to 1" in message
+    # The right row rounded to 2 decimals sums to 1.02: that is rounding, and it is named as such.
+    message = check_smoothed_target([0.03, 0.03, 0.93, 0.03], label=2, n_classes=4, label_smoothing=0.1).message
+    assert "right only to 2 decimals" in message
+
+
+def test_a_mean_that_leaves_out_the_underflowing_sample_is_named():
+    from softmax_teach.exercises.losses import check_cross_entropy
+    from softmax_teach.numerics import cross_entropy
+
+    logits = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4], [0.0, 800.0, 0.0, 0.0]])
+    labels = np.array([1, 0, 2, 0])
+    first_three = cross_entropy(logits[:3], labels[:3])
+    message = check_cross_entropy(first_three, logits, labels).message
+    assert "sample 3 counts too" in message

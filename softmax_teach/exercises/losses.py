@@ -266,6 +266,20 @@ def check_cross_entropy(answer, logits, target, *, label_smoothing=0.0, decimals
             "you took the negative true-class logit, not its log-probability: apply log_softmax to the logits first.",
         )
     )
+    if target.ndim == 1 and target.dtype.kind in "iu" and not label_smoothing:
+        # The samples whose true-class probability underflows to 0 (log gives -inf), left out.
+        with np.errstate(divide="ignore"):
+            finite = np.isfinite(np.log(softmax(logits, axis=-1)[np.arange(m), target]))
+        if 0 < finite.sum() < m:
+            per_sample = cross_entropy(logits, target, reduction="none")
+            dropped = ", ".join(str(int(i)) for i in np.flatnonzero(~finite))
+            hints.append(
+                (
+                    _close(per_sample[finite].mean()),
+                    f"that is the mean over the samples whose probability did not underflow; sample {dropped} "
+                    "counts too, and its loss is finite: log_softmax gives its log-probability without forming p.",
+                )
+            )
     return check_value(answer, expected, what="your loss", decimals=decimals, hints=hints)
 
 
@@ -319,5 +333,29 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing, *, decimals
             _close(target),
             "that is the plain one-hot target: label smoothing moves eps of the mass to the uniform distribution.",
         ),
+        (
+            _close((1 - eps) * target + eps / n_classes * (1 - target)),
+            f"your row sums to {1 - eps + eps * (n_classes - 1) / n_classes:g}, not 1: the true class gets "
+            f"eps / n = {eps / n_classes:g} too, on top of its 1 - eps.",
+        ),
+        (
+            lambda got: _misses_a_sum_of_one(got, expected, decimals),
+            "your row does not sum to 1, and a target must be a probability distribution: "
+            "(1 - eps) on the true class plus eps / n on every class adds up to exactly 1.",
+        ),
     ]
     return check_array(answer, expected, what="your smoothed target", decimals=decimals, hints=hints)
+
+
+def _misses_a_sum_of_one(got, expected, decimals):
+    """True when ``got`` does not sum to 1 and is not simply the right row rounded.
+
+    The right row rounded to k decimals may miss a sum of 1 by half a unit per entry: that is
+    rounding, which :func:`check_array` names as such. Anything else must sum to 1 to within
+    the rounding of the exercise's own precision.
+    """
+    got = np.asarray(got, dtype=float).ravel()
+    places = next((k for k in range(1, decimals) if np.allclose(got, np.round(got, k), rtol=0, atol=1e-12)), decimals)
+    if np.all(np.abs(got - np.ravel(expected)) <= 0.5 * 10.0**-places * (1 + 1e-9)):
+        return False
+    return bool(abs(got.sum() - 1.0) > 0.5 * 10.0**-decimals * got.size + 1e-9)
