@@ -464,6 +464,9 @@ def _registry():
             {
                 "the sign flipped": (_softmax(H / 0.5) - np.eye(3)[0]) / 0.5,
                 "1/T forgotten": np.eye(3)[0] - _softmax(H / 0.5),
+                "the gradient of pi(a), not of log pi(a)": _softmax(H / 0.5)[0]
+                * (np.eye(3)[0] - _softmax(H / 0.5))
+                / 0.5,
                 f"{ANOTHER_INPUT}: the gradient for action 2": (np.eye(3)[2] - _softmax(H / 0.5)) / 0.5,
             },
         ),
@@ -492,6 +495,8 @@ def _registry():
             {
                 "no /n and no penalty": X_SMALL.T @ (_softmax(X_SMALL @ W_SMALL) - np.eye(3)[Y_SMALL]),
                 "no penalty": _weight_gradient(X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.0),
+                "half the penalty's gradient": _weight_gradient(X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.0)
+                + 0.25 * W_SMALL,
                 f"{ANOTHER_INPUT}: the gradient for l2 = 0.1": _weight_gradient(
                     X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.1
                 ),
@@ -513,6 +518,9 @@ def _registry():
             {
                 "no mask": _softmax(attention.EXERCISE_QUERIES @ attention.EXERCISE_KEYS.T / np.sqrt(3)),
                 "no 1/√d": attention.causal_weights(attention.EXERCISE_QUERIES, attention.EXERCISE_KEYS, scale=False),
+                "scaled by √n_keys = 2 instead of √d": _softmax(
+                    attention.EXERCISE_QUERIES @ attention.EXERCISE_KEYS.T / 2 + attention._causal_bias(4)
+                ),
                 f"{ANOTHER_INPUT}: queries and keys swapped": attention.causal_weights(
                     attention.EXERCISE_KEYS, attention.EXERCISE_QUERIES
                 ),
@@ -561,6 +569,9 @@ def _registry():
                     0.0,
                 ),
                 "T = 1": numerics.sampling_probabilities(generation.EXERCISE_LOGITS, top_k=3),
+                "rounded to 2 decimals": np.round(
+                    numerics.sampling_probabilities(generation.EXERCISE_LOGITS, temperature=0.5, top_k=3), 2
+                ),
                 f"{ANOTHER_INPUT}: top-k 2": numerics.sampling_probabilities(
                     generation.EXERCISE_LOGITS, temperature=0.5, top_k=2
                 ),
@@ -572,6 +583,7 @@ def _registry():
             {
                 "a GRU with one gate": generation.char_lm_parameter_count(32, 256, gates=1),
                 "no biases": generation.char_lm_parameter_count(32, 256, biases=False),
+                "only the GRU's recurrent weights": 3 * 256 * 256,
                 f"{ANOTHER_INPUT}: the count for hidden_dim = 32": generation.char_lm_parameter_count(32, 32),
             },
         ),
