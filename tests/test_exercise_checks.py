@@ -374,7 +374,7 @@ def _registry():
             lambda a: networks.check_fitted_temperature(a, CAL_LOGITS, CAL_LABELS),
             round(
                 float(__import__("softmax_teach.calibration", fromlist=["x"]).fit_temperature(CAL_LOGITS, CAL_LABELS)),
-                1,
+                2,
             ),
             {
                 "1/T": 1
