@@ -216,15 +216,24 @@ def _near(wrong):
     return lambda got: got.shape == np.shape(wrong) and bool(np.all(np.abs(got - wrong) <= half_unit + 1e-9))
 
 
-def _does_not_sum_to_one(got):
-    """True when ``got`` misses a sum of 1 by more than the rounding of its own entries explains.
+def _does_not_sum_to_one(expected):
+    """A hint predicate: ``got`` does not sum to 1 and is not simply the right answer rounded.
 
-    Entries typed with k decimals may each be off by half a unit of the k-th place, so their sum
-    may miss 1 by that much per entry: that is rounding (which the check names as such), not a
-    forgotten renormalisation.
+    The right probabilities rounded to k decimals may miss a sum of 1 by half a unit per entry:
+    that is rounding, which :func:`~softmax_teach.exercises.core.check_array` names as such,
+    not a forgotten renormalisation. Anything else must sum to 1 to within the rounding of
+    :data:`DECIMALS` decimals.
     """
-    places = next((k for k in range(1, DECIMALS) if np.allclose(got, np.round(got, k), rtol=0, atol=1e-12)), DECIMALS)
-    return not abs(got.sum() - 1.0) <= 0.5 * 10.0**-places * got.size + 1e-9
+
+    def predicate(got):
+        places = next(
+            (k for k in range(1, DECIMALS) if np.allclose(got, np.round(got, k), rtol=0, atol=1e-12)), DECIMALS
+        )
+        if got.shape == np.shape(expected) and np.all(np.abs(got - expected) <= 0.5 * 10.0**-places * (1 + 1e-9)):
+            return False
+        return not abs(got.sum() - 1.0) <= 0.5 * 10.0**-DECIMALS * got.size + 1e-9
+
+    return predicate
 
 
 def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
@@ -257,7 +266,9 @@ def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
                 f"you forgot the temperature: divide the logits by T={temperature:g} before softmax, then filter.",
             )
         )
-    hints.append((_does_not_sum_to_one, "your probabilities do not sum to 1: renormalise after cutting classes."))
+    hints.append(
+        (_does_not_sum_to_one(expected), "your probabilities do not sum to 1: renormalise after cutting classes.")
+    )
     in_sorted_order = np.sort(expected)[::-1]
     if not np.allclose(in_sorted_order, expected):
         hints.append(
@@ -359,7 +370,9 @@ def _min_p_slips(x, temperature, min_p):
 def _check_min_p_case(result, x, temperature, min_p):
     expected = sampling_probabilities(x, temperature=temperature, min_p=min_p)
     hints = [(_near(wrong), message) for wrong, message in _min_p_slips(x, temperature, min_p)]
-    hints.append((_does_not_sum_to_one, "your probabilities do not sum to 1: renormalise after cutting tokens."))
+    hints.append(
+        (_does_not_sum_to_one(expected), "your probabilities do not sum to 1: renormalise after cutting tokens.")
+    )
     in_sorted_order = np.sort(expected)[::-1]
     if not np.allclose(in_sorted_order, expected):
         hints.append(
