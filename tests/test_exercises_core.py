@@ -83,3 +83,18 @@ def test_a_wrong_answer_below_the_right_one_is_not_called_cut_off():
 def test_nothing_is_called_rounded_without_a_stated_precision():
     verdict = check_array(RIGHT.round(2), RIGHT)
     assert not verdict and "rounded" not in verdict.message and "differs" in verdict.message
+
+
+def test_a_plural_name_reads_as_english():
+    """A colleague's report: "your label probabilities is right only to 2 decimals"."""
+    rounded = check_array(RIGHT.round(2), RIGHT, what="your label probabilities", decimals=4)
+    assert not rounded and "probabilities is" not in rounded.message, rounded.message
+    assert "your label probabilities: right only to 2 decimals" in rounded.message, rounded.message
+    wrong = check_array(np.zeros_like(RIGHT), RIGHT, what="your label probabilities")
+    assert "probabilities differs" not in wrong.message and "a value differs at index" in wrong.message
+
+
+def test_an_answer_of_zero_is_not_told_it_has_the_wrong_sign():
+    for verdict in (check_value(0, 0.5), check_value(0.0, -0.5), check_array(np.zeros(3), RIGHT)):
+        assert not verdict and "sign" not in verdict.message and "expected value is not 0" in verdict.message, verdict
+    assert "wrong sign" in check_value(-0.5, 0.5).message

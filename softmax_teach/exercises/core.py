@@ -75,12 +75,12 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
             return Feedback(False, hint)
     coarse = _coarse_message(got, want, decimals)
     if coarse is not None:
-        return Feedback(False, f"{what} is {coarse}. Compute the values instead of typing them.")
+        return Feedback(False, f"{what}: {coarse}. Compute the values instead of typing them.")
     index = tuple(int(i) for i in np.argwhere(~close)[0])
     where = f" at index {index}" if got.ndim else ""
     return Feedback(
         False,
-        f"{what} differs{where}: got {got[index]:.6g}, {_direction(got[index], want[index])} "
+        f"{what}: a value differs{where}: got {got[index]:.6g}, {_direction(got[index], want[index])} "
         f"({int((~close).sum())} of {close.size} values differ).",
     )
 
@@ -186,6 +186,10 @@ def _direction(got, want):
     """A hint that says which way an answer is off, without giving the expected value away."""
     if not np.isfinite(got):
         return "which is not a finite number"
+    if got == 0 and want != 0:
+        # Zero has no sign: say what it is (a learner who zeroed everything out, e.g. with an
+        # inverted mask, is not helped by "wrong sign").
+        return "but the expected value is not 0"
     if np.sign(got) != np.sign(want) and want != 0:
         return "which has the wrong sign"
     off = abs(got - want) / abs(want) if want else abs(got)
