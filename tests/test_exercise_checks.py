@@ -277,6 +277,8 @@ def _registry():
             {
                 "np.log computed in float16 (11.09375)": np.log(np.finfo(np.float16).max),
                 "11.09, which float16 rounds up": 11.09,
+                "log2 instead of log": math.log2(65504),
+                "rounded up to 1 decimal": 11.1,
                 f"{ANOTHER_INPUT}: float32's threshold": math.log(float(np.finfo(np.float32).max)),
             },
         ),
@@ -286,6 +288,9 @@ def _registry():
             {
                 "no max subtraction": lambda v: np.log(np.sum(np.exp(v), axis=-1)),
                 "the max not added back": lambda v: np.log(np.sum(np.exp(v - v.max(axis=-1, keepdims=True)), axis=-1)),
+                "shifted by the row's min": lambda v: (
+                    v.min(axis=-1) + np.log(np.sum(np.exp(v - v.min(axis=-1, keepdims=True)), axis=-1))
+                ),
                 f"{ANOTHER_INPUT}: always the slide's logsumexp": _fixed(scipy.special.logsumexp([2.0, 1.0, 0.1])),
             },
         ),
@@ -418,6 +423,12 @@ def _registry():
                 "keep the top 3": _keep_top(3),
                 "drop the class that crosses top_p": lambda v, top_p: temperature._strict_nucleus(_softmax(v), top_p),
                 "in sorted order, not the tokens' order": lambda v, top_p: np.sort(_right_top_p(v, top_p))[::-1],
+                "sorted ascending, np.argsort(p)": lambda v, top_p: temperature._nucleus_in_order(
+                    _softmax(v), top_p, np.argsort(_softmax(v))
+                ),
+                "the cumsum in the tokens' order, not sorted": lambda v, top_p: temperature._nucleus_in_order(
+                    _softmax(v), top_p, np.arange(len(v))
+                ),
                 f"{ANOTHER_INPUT}: always the nucleus of the notebook's logits at 0.75": _fixed(
                     _right_top_p(np.array([3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0]), 0.75)
                 ),

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Case, Feedback, as_number, call_learner_function, check_function
+from softmax_teach.exercises.core import (
+    Case,
+    Feedback,
+    as_number,
+    call_learner_function,
+    check_function,
+    same_values,
+)
 from softmax_teach.numerics import exp_limits, log_softmax, logsumexp, softmax
 
 __all__ = ["largest_finite_exp_argument", "check_overflow_threshold", "check_logsumexp", "check_log_softmax"]
@@ -109,6 +116,16 @@ def check_overflow_threshold(answer, dtype="float32", *, decimals=2):
         return Feedback(False, f"that is the largest {name} itself; exp(x) reaches it when x is its natural log.")
     if np.isclose(got, float(np.log10(info.max)), rtol=1e-3):
         return Feedback(False, "that is log10 of the largest value; exp is e**x, so take the natural log (np.log).")
+    if np.isclose(got, float(np.log2(info.max)), rtol=1e-3):
+        return Feedback(False, "that is log2 of the largest value; exp is e**x, so take the natural log (np.log).")
+    threshold = _overflow_threshold(name)
+    for places in range(1, decimals):  # rounded up to 0 decimals is the first integer, named below
+        if not finite and got == round(threshold, places):
+            return Feedback(
+                False,
+                f"that is the threshold rounded to {places} decimal{'s' if places != 1 else ''}, and it was rounded "
+                f"up, past it: exp of it is inf. Give {decimals} decimals, rounded down.",
+            )
     if got == np.ceil(_overflow_threshold(name)):
         return Feedback(
             False,
@@ -156,6 +173,25 @@ def _logsumexp_mistakes(x):
             ),
             (m[..., 0], "that is only the max of each row; add log(sum(exp(x - max))) to it."),
         ]
+        # Any shift gives the right value on rows whose scores are close together; a row with a
+        # large spread shows which shift was used. The min makes exp(x - min) overflow at once,
+        # the mean once the spread passes about 2 * 709 (the mean comes first: on [0, -1500] both
+        # overflow, and a min shift has already failed on [0, -1000]).
+        for statistic, why in (
+            ("mean", "exp(x - mean) of the largest score is about exp(spread / 2), which overflows past ~1420"),
+            ("min", "exp(x - min) of the largest score is exp(spread), which overflows past ~709"),
+        ):
+            shift = getattr(np, statistic)(x, axis=-1, keepdims=True)
+            wrong = shift[..., 0] + np.log(np.exp(x - shift).sum(axis=-1))
+            if not same_values(wrong, right[..., 0]):
+                mistakes.append(
+                    (
+                        wrong,
+                        f"you shifted by the row's {statistic}, not its max: on a row whose scores are "
+                        f"{float(np.ptp(x, axis=-1).max()):g} apart, {why}. Only the max makes "
+                        "every exponent <= 0, so exp(x - max) stays in [0, 1].",
+                    )
+                )
         if x.ndim == 2:
             mistakes += [
                 (
@@ -177,6 +213,8 @@ def _logsumexp_cases():
         ("the slide's scores [2.0, 1.0, 0.1]", [2.0, 1.0, 0.1]),
         ("the large scores [1000, 1000]", [1000.0, 1000.0]),
         ("the very negative scores [-1000, -1000]", [-1000.0, -1000.0]),
+        ("the spread-out scores [0, -1000]", [0.0, -1000.0]),
+        ("the spread-out scores [0, -1500]", [0.0, -1500.0]),
         ("the batch [[1, 2, 3], [-1000, -1001, -999]]", [[1.0, 2.0, 3.0], [-1000.0, -1001.0, -999.0]]),
     ]
     keepdims = "Reduce with axis=-1 and keepdims=True so the (rows, 1) max lines up with the rows."
@@ -187,8 +225,9 @@ def check_logsumexp(function):
     """Check a learner's ``function(x)``: ``log(sum(exp(x)))`` over the last axis, without overflow.
 
     Compared with :func:`softmax_teach.numerics.logsumexp` on the slide's scores, ``[1000,
-    1000]`` (the naive formula gives ``inf``), ``[-1000, -1000]`` (it gives ``-inf``) and a
-    batch whose rows are far apart.
+    1000]`` (the naive formula gives ``inf``), ``[-1000, -1000]`` (it gives ``-inf``), rows with a
+    large spread (``[0, -1000]``, ``[0, -1500]``: a shift by the row's min or mean overflows there)
+    and a batch whose rows are far apart.
 
     Parameters
     ----------
