@@ -451,11 +451,14 @@ def _registry():
             },
         ),
         temperature.check_temperature_for_max_probability: Entry(
-            lambda a: temperature.check_temperature_for_max_probability(a, np.array([2.0, 1.0, 0.1]), 0.9),
-            0.43,
+            lambda a: temperature.check_temperature_for_max_probability(
+                a, np.array([2.0, 1.0, 0.1]), 0.9, tolerance=0.001, decimals=3
+            ),
+            0.432,
             {
                 "T = 1": 1.0,
                 "1/T": 1 / 0.432,
+                "rounded to 2 decimals": 0.43,
                 f"{ANOTHER_INPUT}: the temperature for 0.7": temperature._temperature_for(basics.SLIDE_LOGITS, 0.7),
             },
         ),

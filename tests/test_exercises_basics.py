@@ -94,8 +94,8 @@ def _solve_temperature_with_bisection(target=0.9):
 
 
 def check_temperature_for_top_probability(answer, target=0.9):
-    """Notebook 01's call: the slide's scores, top probability within 0.001 of the target."""
-    return check_temperature_for_max_probability(answer, SLIDE_LOGITS, target, tolerance=0.001)
+    """Notebook 01's call: the slide's scores, top probability within 0.001 of the target, T to 3 decimals."""
+    return check_temperature_for_max_probability(answer, SLIDE_LOGITS, target, tolerance=0.001, decimals=3)
 
 
 def test_the_temperature_found_by_bisection_on_torch_is_accepted():
@@ -121,6 +121,24 @@ def test_wrong_temperatures_say_which_way_to_go(answer, expected_phrase):
     feedback = check_temperature_for_top_probability(answer)
     assert not feedback.passed
     assert expected_phrase in feedback.message
+
+
+@pytest.mark.parametrize(("answer", "neighbour"), [(0.43, "T=0.44"), (0.44, "T=0.43"), (0.4, "T=0.5"), (0.5, "T=0.4")])
+def test_a_temperature_with_too_few_decimals_is_told_it_needs_more(answer, neighbour):
+    """A review: 0.43 (the right 0.43204 to 2 decimals) was told "raise T", then 0.44 "lower T"."""
+    feedback = check_temperature_for_top_probability(answer)
+    assert not feedback.passed and neighbour in feedback.message and "lies between the two" in feedback.message
+    assert "give T to 3 decimals" in feedback.message, feedback.message
+
+
+def test_a_temperature_whose_neighbour_is_on_the_same_side_only_gets_a_direction():
+    feedback = check_temperature_for_top_probability(0.42)  # 0.43 is still too sharp
+    assert "raise T" in feedback.message and "decimals" not in feedback.message, feedback.message
+
+
+def test_an_inverted_temperature_is_named():
+    feedback = check_temperature_for_top_probability(2.315)  # 1 / 0.43204: the logits multiplied by T
+    assert not feedback.passed and "you inverted T" in feedback.message, feedback.message
 
 
 def test_temperature_check_rejects_an_impossible_target():

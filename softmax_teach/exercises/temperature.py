@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from softmax_teach.exercises.core import Feedback, as_number, check_array
+from softmax_teach.exercises.core import Feedback, _has_at_most, as_number, check_array
 from softmax_teach.numerics import sampling_probabilities, softmax
 
 __all__ = [
@@ -384,7 +384,7 @@ def _check_min_p_case(result, x, temperature, min_p):
     return check_array(result, expected, what="your min-p distribution", hints=hints, decimals=DECIMALS)
 
 
-def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0.005):
+def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0.005, decimals=None):
     """Check a temperature at which the most probable class gets probability ``target``.
 
     Parameters
@@ -398,10 +398,15 @@ def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0
         as ``T`` grows, so exactly one temperature reaches it.
     tolerance : float, optional
         How close the maximum probability must come to ``target``.
+    decimals : int, optional
+        The precision the exercise asks for. A ``T`` with fewer decimals whose neighbour at that
+        precision overshoots the other way (0.43 too sharp, 0.44 too flat) is told that the answer
+        lies between the two and needs more decimals, instead of only "raise T" / "lower T".
 
     Returns
     -------
     Feedback
+        Also names an inverted temperature (the logits multiplied by ``T`` instead of divided).
     """
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 1 or logits.size < 2 or not np.isfinite(logits).all():
@@ -419,6 +424,17 @@ def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0
     top = float(softmax(logits, temperature=temperature).max())
     if abs(top - target) <= tolerance:
         return Feedback(True, f"at T={temperature:.4g} the top class gets {top:.4f}, within {tolerance} of {target}.")
+    inverted = float(softmax(logits, temperature=1 / temperature).max())
+    if abs(inverted - target) <= tolerance:
+        return Feedback(
+            False,
+            f"at T={temperature:.4g} the top class gets {top:.4f}, but at 1/T={1 / temperature:.4g} it gets "
+            f"{inverted:.4f}: you inverted T. Temperature divides the logits, softmax(x / T); multiplying "
+            "them by T is the temperature 1/T.",
+        )
+    slip = _too_few_decimals(temperature, logits, target, tolerance, decimals, sharp=top > target)
+    if slip is not None:
+        return Feedback(False, f"at T={temperature:.4g} the top class gets {top:.4f}: {slip}")
     if top > target:
         return Feedback(
             False,
@@ -429,6 +445,27 @@ def check_temperature_for_max_probability(answer, logits, target, *, tolerance=0
         False,
         f"at T={temperature:.4g} the top class gets {top:.4f}, less than {target}: "
         "the distribution is too flat, lower T (T < 1 sharpens).",
+    )
+
+
+def _too_few_decimals(temperature, logits, target, tolerance, decimals, *, sharp):
+    """The message for a T given with fewer decimals than asked whose next value overshoots, or None."""
+    if decimals is None:
+        return None
+    places = next((k for k in range(decimals) if _has_at_most(temperature, k)), None)
+    if places is None:
+        return None
+    neighbour = round(temperature + (10.0**-places if sharp else -(10.0**-places)), places)
+    if neighbour <= 0:
+        return None
+    top = float(softmax(logits, temperature=neighbour).max())
+    if abs(top - target) <= tolerance or (top > target) == sharp:
+        return None
+    return (
+        f"too {'sharp' if sharp else 'flat'}, but the next value with {places} decimal"
+        f"{'s' if places != 1 else ''}, T={neighbour:.{places}f}, gives {top:.4f}, too "
+        f"{'flat' if sharp else 'sharp'}. The T you want lies between the two, so {places} decimal"
+        f"{'s' if places != 1 else ''} cannot reach it: give T to {decimals} decimals, as the exercise asks."
     )
 
 
