@@ -423,12 +423,6 @@ def _registry():
                 "keep the top 3": _keep_top(3),
                 "drop the class that crosses top_p": lambda v, top_p: temperature._strict_nucleus(_softmax(v), top_p),
                 "in sorted order, not the tokens' order": lambda v, top_p: np.sort(_right_top_p(v, top_p))[::-1],
-                "sorted ascending, np.argsort(p)": lambda v, top_p: temperature._nucleus_in_order(
-                    _softmax(v), top_p, np.argsort(_softmax(v))
-                ),
-                "the cumsum in the tokens' order, not sorted": lambda v, top_p: temperature._nucleus_in_order(
-                    _softmax(v), top_p, np.arange(len(v))
-                ),
                 f"{ANOTHER_INPUT}: always the nucleus of the notebook's logits at 0.75": _fixed(
                     _right_top_p(np.array([3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0]), 0.75)
                 ),
