@@ -223,6 +223,8 @@ def _registry():
             (_softmax(BATCH) - np.eye(3)[BATCH_LABELS]) / 2,
             {
                 "not divided by the batch size": _softmax(BATCH) - np.eye(3)[BATCH_LABELS],
+                "divided by all 6 entries": (_softmax(BATCH) - np.eye(3)[BATCH_LABELS]) / 6,
+                "divided by the 3 classes": (_softmax(BATCH) - np.eye(3)[BATCH_LABELS]) / 3,
                 "y - p": (np.eye(3)[BATCH_LABELS] - _softmax(BATCH)) / 2,
                 "a label-smoothed target (0.1), every entry within 0.05": (
                     _softmax(BATCH) - (0.9 * np.eye(3)[BATCH_LABELS] + 0.1 / 3)
@@ -246,6 +248,7 @@ def _registry():
             {
                 "the derivative of s_1, not log s_1": sp.diff(s[0], x[1]),
                 "the sign flipped": s[1],
+                "the right entry inside a 1x1 Matrix": sp.Matrix([-s[1]]),
                 f"{ANOTHER_INPUT}: d log s_1 / d x_3": sp.diff(sp.log(s[0]), x[2]),
             },
         ),
