@@ -396,18 +396,25 @@ def check_column_probabilities(answer, scores=STUDENT_SCORES, *, decimals=4):
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D array (classes x samples), got shape {scores.shape}")
+    # A slip typed from a printout at the stated precision is still that slip: compare within half
+    # a unit of the last decimal, as a right answer is.
+    atol = 0.5 * 10.0**-decimals * (1 + 1e-9)
+
+    def near(wrong):
+        return lambda got: np.allclose(got, wrong, rtol=0, atol=atol)
+
     hints = (
         (
-            lambda got: np.allclose(got, softmax(scores, axis=-1)),
+            near(softmax(scores, axis=-1)),
             "each row sums to 1, but here each student is a column: normalise over axis=0.",
         ),
         (
-            lambda got: np.allclose(got, softmax(scores, axis=None)),
+            near(softmax(scores, axis=None)),
             "the whole table sums to 1: that is one distribution over all 12 cells. Each student "
             "(column) needs its own: normalise over axis=0.",
         ),
         (
-            lambda got: np.allclose(got, np.exp(scores)) or np.allclose(got, np.exp(scores - scores.max(axis=0))),
+            lambda got: near(np.exp(scores))(got) or near(np.exp(scores - scores.max(axis=0)))(got),
             "these are exponentials, not yet probabilities: divide each column by its sum.",
         ),
     )
