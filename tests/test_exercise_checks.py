@@ -60,6 +60,11 @@ def _softmax(x, axis=-1):
     return scipy.special.softmax(np.asarray(x, dtype=float), axis=axis)
 
 
+def _right_merge(m_a, l_a, m_b, l_b):
+    m = max(m_a, m_b)
+    return m, l_a * np.exp(m_a - m) + l_b * np.exp(m_b - m)
+
+
 def _fixed(value):
     """A learner's function that returns ``value`` whatever it is given (hard-coded for one input)."""
     return lambda *args, **kwargs: np.array(value, dtype=float)
@@ -406,6 +411,13 @@ def _registry():
                 "no clamp: nan for a row of padding only": lambda e, m: (
                     (e * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)
                 ),
+                "the mask without its trailing axis in the product": lambda e, m: (
+                    (e * m).sum(1) / m.sum(1, keepdim=True).clamp(min=1)
+                ),
+                "the inverted mask: the mean of the padding": lambda e, m: _masked_mean(e, ~m),
+                "max pooling over the real tokens": lambda e, m: (
+                    e.masked_fill(~m.unsqueeze(-1), float("-inf")).max(1).values
+                ),
                 f"{ANOTHER_INPUT}: always the masked mean of the first batch": _fixed(_masked_mean_of_first_case()),
             },
         ),
@@ -426,6 +438,12 @@ def _registry():
                 "keep the top 3": _keep_top(3),
                 "drop the class that crosses top_p": lambda v, top_p: temperature._strict_nucleus(_softmax(v), top_p),
                 "in sorted order, not the tokens' order": lambda v, top_p: np.sort(_right_top_p(v, top_p))[::-1],
+                "sorted ascending, np.argsort(p)": lambda v, top_p: temperature._nucleus_in_order(
+                    _softmax(v), top_p, np.argsort(_softmax(v))
+                ),
+                "the cumsum in the tokens' order, not sorted": lambda v, top_p: temperature._nucleus_in_order(
+                    _softmax(v), top_p, np.arange(len(v))
+                ),
                 f"{ANOTHER_INPUT}: always the nucleus of the notebook's logits at 0.75": _fixed(
                     _right_top_p(np.array([3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0]), 0.75)
                 ),
@@ -538,14 +556,16 @@ def _registry():
             },
         ),
         attention.check_merged_state: Entry(
-            lambda a: attention.check_merged_state(a, [1.0, 3.0, 2.0], [5.0, 0.0]),
-            (5.0, float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 5.0, 0.0]) - 5.0))),
+            attention.check_merged_state,
+            _right_merge,
             {
-                "the sums added as they are": (5.0, float(np.exp([-2.0, 0.0, -1.0]).sum() + np.exp([0.0, -5.0]).sum())),
-                "the first block's max": (3.0, float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 5.0, 0.0]) - 3.0))),
-                f"{ANOTHER_INPUT}: the state of blocks [1, 3, 2] and [4, 0]": (
-                    4.0,
-                    float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 4.0, 0.0]) - 4.0)),
+                "the sums added as they are": lambda m_a, l_a, m_b, l_b: (max(m_a, m_b), l_a + l_b),
+                "only l_a rescaled (right when block b holds the max)": lambda m_a, l_a, m_b, l_b: (
+                    max(m_a, m_b),
+                    l_a * np.exp(m_a - max(m_a, m_b)) + l_b,
+                ),
+                f"{ANOTHER_INPUT}: always the state of blocks [1, 3, 2] and [5, 0]": _fixed(
+                    (5.0, float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 5.0, 0.0]) - 5.0)))
                 ),
             },
         ),

@@ -117,3 +117,30 @@ def test_entropy_level_accepts_the_level_within_a_tenth_and_the_large_n_approxim
         assert check_entropy_level(answer), answer
     for answer in (level - 0.15, level + 0.15, math.log(256)):
         assert not check_entropy_level(answer), answer
+
+
+def test_a_merge_function_is_run_with_the_max_in_either_block_and_one_sided_rescaling_is_named():
+    from softmax_teach.exercises.attention import MERGE_CASES
+
+    def right(m_a, l_a, m_b, l_b):
+        m = max(m_a, m_b)
+        return m, l_a * np.exp(m_a - m) + l_b * np.exp(m_b - m)
+
+    def only_a(m_a, l_a, m_b, l_b):  # passes the notebook's old single case, where block b holds the max
+        m = max(m_a, m_b)
+        return m, l_a * np.exp(m_a - m) + l_b
+
+    def as_they_are(m_a, l_a, m_b, l_b):
+        return max(m_a, m_b), l_a + l_b
+
+    assert check_merged_state(right)
+    assert check_merged_state(
+        (5.0, right(3.0, np.exp([-2.0, 0.0, -1.0]).sum(), 5.0, 1 + np.exp(-5.0))[1]), [1.0, 3.0, 2.0], [5.0, 0.0]
+    )
+    assert "only l_a" in check_merged_state(only_a).message
+    assert "as they are" in check_merged_state(as_they_are).message
+    assert "raised ZeroDivisionError" in check_merged_state(lambda *state: 1 / 0).message
+    maxima = [(max(a) > max(b), max(a) < max(b), max(a) == max(b)) for a, b in MERGE_CASES]
+    assert all(any(column) for column in zip(*maxima))  # the max in the first block, in the second, in both
+    with pytest.raises(ValueError, match="pair answer needs"):
+        check_merged_state((5.0, 1.0))

@@ -5,7 +5,8 @@
    after the softmax (future weights zeroed but the rows no longer summing to 1), the softmax
    taken over the wrong axis.
 2. :func:`check_merged_state` — merge the running ``(max, sum)`` of two blocks of scores, the
-   step that lets tiled attention see the keys one block at a time. It names the unrescaled sum.
+   step that lets tiled attention see the keys one block at a time; a merge *function* is run on
+   blocks with the max in either one. It names the unrescaled sum and a sum rescaled on one side only.
 3. :func:`check_entropy_level` — the level at which the scaled entropy curve stays flat for a
    given number of keys. It names the uniform level ``log n_keys``, another ``n_keys``'s level and
    the unscaled curve.
@@ -27,6 +28,7 @@ __all__ = [
     "check_causal_weights",
     "check_merged_state",
     "check_entropy_level",
+    "MERGE_CASES",
 ]
 
 #: Four queries and four keys of dimension 3 for exercise 1 (small integers, so the scores are easy to read).
@@ -140,7 +142,79 @@ def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS, *
     )
 
 
-def check_merged_state(answer, first_block, second_block, *, decimals=4):
+#: Pairs of blocks a learner's merge function is run on: the max in the second block, in the first,
+#: in both, and scores near -1000 (where exp without the shift underflows to 0).
+MERGE_CASES = (
+    ((1.0, 3.0, 2.0), (5.0, 0.0)),
+    ((5.0, 0.0), (1.0, 3.0, 2.0)),
+    ((2.0, 2.0), (2.0, -1.0)),
+    ((-1000.0, -999.0), (-1001.0, -998.5)),
+)
+
+
+def _state(block):
+    block = np.asarray(block, dtype=float)
+    return float(block.max()), float(np.exp(block - block.max()).sum())
+
+
+_MERGE_SLIPS = (
+    (lambda m, m_a, l_a, m_b, l_b: l_a + l_b, "you added l_a + l_b as they are"),
+    (
+        lambda m, m_a, l_a, m_b, l_b: l_a * np.exp(m_a - m) + l_b,
+        "you rescaled only l_a (right only when the max is in block b)",
+    ),
+    (
+        lambda m, m_a, l_a, m_b, l_b: l_a + l_b * np.exp(m_b - m),
+        "you rescaled only l_b (right only when the max is in block a)",
+    ),
+)
+
+
+def _as_pair(result):
+    try:
+        pair = tuple(float(value) for value in result)
+    except (TypeError, ValueError):
+        return None
+    return pair if len(pair) == 2 else None
+
+
+def _check_merge_function(merge, decimals):
+    results = []
+    for first, second in MERGE_CASES:
+        (m_a, l_a), (m_b, l_b) = _state(first), _state(second)
+        case = f"blocks {list(first)} and {list(second)} (states ({m_a:g}, {l_a:.4f}) and ({m_b:g}, {l_b:.4f}))"
+        try:
+            result = merge(m_a, l_a, m_b, l_b)
+        except Exception as error:  # the learner's code may raise anything; report it
+            return Feedback(False, f"your merge raised {type(error).__name__}: {error} (for {case}).")
+        results.append((case, (m_a, l_a, m_b, l_b), result))
+    # A known slip is named only if it explains the answer on every pair (on some pairs two slips agree).
+    for rule, message in _MERGE_SLIPS:
+        explained = True
+        for _, (m_a, l_a, m_b, l_b), result in results:
+            m = max(m_a, m_b)
+            pair = _as_pair(result)
+            if pair is None or not np.allclose(pair, (m, rule(m, m_a, l_a, m_b, l_b)), rtol=1e-9, atol=0):
+                explained = False
+                break
+        if explained:
+            return Feedback(
+                False,
+                f"{message}. Each sum was measured against its own block's max: multiply l_a by "
+                "exp(m_a - m) and l_b by exp(m_b - m), with m = max(m_a, m_b).",
+            )
+    for (case, _, result), (first, second) in zip(results, MERGE_CASES):
+        verdict = check_merged_state(result, first, second, decimals=decimals)
+        if not verdict:
+            return Feedback(False, f"for {case}: {verdict.message}")
+    return Feedback(
+        True,
+        f"your merge is right on all {len(MERGE_CASES)} pairs of blocks, with the max in the first block, "
+        "in the second, in both, and for scores near -1000.",
+    )
+
+
+def check_merged_state(answer, first_block=None, second_block=None, *, decimals=4):
     """Check the running ``(max, sum)`` after two blocks of scores.
 
     The state of a block ``x`` is ``(m, l) = (max(x), sum(exp(x - m)))``. Merging two states must
@@ -149,10 +223,13 @@ def check_merged_state(answer, first_block, second_block, *, decimals=4):
 
     Parameters
     ----------
-    answer : pair of float
-        The learner's merged ``(m, l)``, computed from the two states only.
+    answer : pair of float, or callable
+        The learner's merged ``(m, l)``, computed from the two states only; or a function
+        ``merge(m_a, l_a, m_b, l_b)`` returning it, which is then run on every pair of
+        :data:`MERGE_CASES` (``first_block`` and ``second_block`` are not used), so that a rule
+        right only when one particular block holds the max cannot pass.
     first_block, second_block : array_like
-        The two blocks of scores (1-D, finite).
+        The two blocks of scores (1-D, finite); needed for a pair answer.
     decimals : int, optional
         The precision the exercise asks for: an ``l`` right to this many decimals passes.
 
@@ -160,6 +237,10 @@ def check_merged_state(answer, first_block, second_block, *, decimals=4):
     -------
     Feedback
     """
+    if callable(answer):
+        return _check_merge_function(answer, decimals)
+    if first_block is None or second_block is None:
+        raise ValueError("a pair answer needs the two blocks it was computed from")
     a = np.asarray(first_block, dtype=float).ravel()
     b = np.asarray(second_block, dtype=float).ravel()
     if a.size == 0 or b.size == 0 or not (np.isfinite(a).all() and np.isfinite(b).all()):
