@@ -106,3 +106,14 @@ def test_masked_mean_check_accepts_a_right_function_and_names_the_plain_mean():
     assert "shape" in check_masked_mean(lambda e, m: e.mean(dim=2)).message
     assert "raised" in check_masked_mean(lambda e, m: 1 / 0).message
     assert not check_masked_mean(torch.zeros(3))
+
+
+def test_masked_mean_check_names_the_mask_left_without_its_trailing_axis_an_inverted_mask_and_max_pooling():
+    """Review of NB09: these slips were told about the count, or that 0 "has the wrong sign"."""
+    pytest.importorskip("torch")
+    product = check_masked_mean(lambda e, m: (e * m).sum(1) / m.sum(1, keepdim=True).clamp(min=1))
+    assert not product and "mask.unsqueeze(-1)" in product.message and "keepdim" not in product.message
+    inverted = check_masked_mean(lambda e, m: (e * (~m).unsqueeze(-1)).sum(1) / (~m).sum(1, keepdim=True).clamp(min=1))
+    assert not inverted and "padding positions" in inverted.message and "sign" not in inverted.message
+    largest = check_masked_mean(lambda e, m: e.masked_fill(~m.unsqueeze(-1), float("-inf")).max(1).values)
+    assert not largest and "max pooling" in largest.message

@@ -132,6 +132,28 @@ def test_a_nucleus_in_sorted_order_fails_on_the_shuffled_case():
     assert not verdict and "sorted order" in verdict.message
 
 
+def test_a_nucleus_walked_in_the_wrong_order_is_named():
+    """Review of NB10 exercise 2: ascending argsort and a cumsum without sorting got only a generic message."""
+
+    def walked(order_of):
+        def nucleus(logits, top_p):
+            p = torch_temperature_softmax(logits, 1.0)
+            order = order_of(p)
+            keep = np.zeros(len(p), dtype=bool)
+            keep[order[(np.cumsum(p[order]) - p[order]) < top_p]] = True
+            return np.where(keep, p, 0.0) / p[keep].sum()
+
+        return nucleus
+
+    ascending = check_top_p(walked(np.argsort))
+    assert not ascending and "ascending order" in ascending.message and "np.argsort(-p)" in ascending.message
+    unsorted = check_top_p(walked(lambda p: np.arange(len(p))))
+    assert not unsorted and "without sorting" in unsorted.message
+    # typed in at the printed 4 decimals, still the same slip
+    rounded = check_top_p(lambda logits, top_p: np.round(walked(np.argsort)(logits, top_p), 4))
+    assert "ascending order" in rounded.message
+
+
 def test_a_nucleus_rounded_to_the_printed_precision_passes_and_coarser_is_called_rounded():
     """Issue 19, NB10 exercise 2: a right nucleus rounded to 4 decimals was told it does not sum to 1."""
     assert check_top_p(lambda logits, top_p: np.round(torch_top_p(logits, top_p), 4))

@@ -213,19 +213,43 @@ def check_masked_mean(function) -> Feedback:
     )
 
 
+def _broadcast_hint(error, shape):
+    """Which product or division failed to broadcast, read from torch's message (the first batch's sizes differ)."""
+    import re
+
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", str(error))
+    if not isinstance(error, RuntimeError) or found is None:
+        return ""
+    batch, length, dim = shape
+    sizes = {int(found.group(1)), int(found.group(2))}
+    if sizes == {dim, length}:
+        return (
+            f" embedded has shape (batch, length, dim) = {shape} but mask only (batch, length) = {(batch, length)}, "
+            f"so embedded * mask cannot broadcast: give the mask a trailing axis, embedded * mask.unsqueeze(-1)."
+        )
+    if sizes == {dim, batch}:
+        return (
+            f" The sum over the sequence has shape (batch, dim) = {(batch, dim)}, but mask.sum(dim=1) has shape "
+            f"(batch,) = ({batch},): keep the summed axis so they broadcast, mask.sum(dim=1, keepdim=True), "
+            f"or sum mask.unsqueeze(-1) instead."
+        )
+    return ""
+
+
+def _masked_max(embedded_np, mask_np):
+    """Max pooling over the real tokens (rows with none give nan)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(mask_np[..., None], embedded_np, -np.inf).max(axis=1)
+
+
 def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
     embedded, mask = torch.tensor(embedded_np), torch.tensor(mask_np)
     try:
         result = function(embedded.clone(), mask.clone())
     except Exception as error:  # a learner's bug must become feedback, not a traceback
-        hint = ""
-        if isinstance(error, RuntimeError) and "size of tensor" in str(error):
-            hint = (
-                f" The sum over the sequence has shape (batch, dim) = {(embedded_np.shape[0], embedded_np.shape[2])}, "
-                f"but mask.sum(dim=1) has shape (batch,) = ({embedded_np.shape[0]},): keep the summed axis "
-                f"so they broadcast, mask.sum(dim=1, keepdim=True), or sum mask.unsqueeze(-1) instead."
-            )
-        return Feedback(False, f"your function raised {type(error).__name__}: {error}.{hint}")
+        return Feedback(
+            False, f"your function raised {type(error).__name__}: {error}.{_broadcast_hint(error, embedded_np.shape)}"
+        )
     if isinstance(result, torch.Tensor):
         result = result.detach().numpy()
     expected = masked_mean(embedded, mask).numpy()
@@ -274,6 +298,27 @@ def _check_masked_mean_case(function, embedded_np, mask_np, masked_mean, torch):
             ),
             "right for every row with a real token, but nan for the row that is all padding: its count is 0, "
             "and 0 / 0 = nan. Clamp the count to at least 1, count.clamp(min=1), so such a row gives zeros.",
+        ),
+        (
+            lambda got: (
+                got.shape == expected.shape
+                and np.allclose(got, masked_mean(embedded, ~mask).numpy())
+                and not np.allclose(expected, masked_mean(embedded, ~mask).numpy())
+            ),
+            "this is the mean of the padding positions: the mask is True for the real tokens, so keep the "
+            "positions where it is True (is it inverted, ~mask or mask == 0?).",
+        ),
+        (
+            lambda got: (
+                got.shape == expected.shape
+                and not empty.any()
+                and (
+                    np.allclose(got, _masked_max(embedded_np, mask_np))
+                    or np.allclose(got, (embedded_np * mask_np[..., None]).max(axis=1))
+                )
+            ),
+            "this is the largest value over the tokens (max pooling), not their mean: sum the real tokens and "
+            "divide by how many there are.",
         ),
     )
     return check_array(result, expected, what="your masked mean", rtol=1e-6, atol=1e-9, hints=hints)

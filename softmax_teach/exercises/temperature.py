@@ -127,16 +127,51 @@ def check_temperature_softmax(function):
     )
 
 
-def _strict_nucleus(probabilities, top_p):
-    """The common slip: keep only classes whose *cumulative* mass stays within top_p."""
-    order = np.argsort(-probabilities, kind="stable")
+def _nucleus_in_order(probabilities, top_p, order, *, strict=False):
+    """A nucleus built by walking the classes in ``order``: the right one walks them most probable first.
+
+    ``strict`` keeps only classes whose cumulative mass stays within ``top_p`` (dropping the one that
+    crosses it); otherwise every class whose mass *before* it is below ``top_p`` stays. ``None`` when
+    nothing would be kept.
+    """
     cumulative = np.cumsum(probabilities[order])
+    keep_in_order = cumulative <= top_p if strict else (cumulative - probabilities[order]) < top_p
     keep = np.zeros(probabilities.size, dtype=bool)
-    keep[order[cumulative <= top_p]] = True
+    keep[order[keep_in_order]] = True
     if not keep.any():
         return None
     kept = np.where(keep, probabilities, 0.0)
     return kept / kept.sum()
+
+
+def _strict_nucleus(probabilities, top_p):
+    """The common slip: keep only classes whose *cumulative* mass stays within top_p."""
+    return _nucleus_in_order(probabilities, top_p, np.argsort(-probabilities, kind="stable"), strict=True)
+
+
+def _misordered_nuclei(probabilities, top_p):
+    """Two slips in the walk itself: ascending order (``np.argsort(p)``) and no sorting at all.
+
+    Each is returned with and without the strict cut, since a learner can make both slips at once.
+    """
+    walks = (
+        (
+            np.argsort(probabilities, kind="stable"),
+            "you sorted in ascending order (np.argsort(p)), so the cumulative sum starts from the least "
+            "probable tokens: sort most probable first, np.argsort(-p).",
+        ),
+        (
+            np.arange(probabilities.size),
+            "you took the cumulative sum in the tokens' own order, without sorting them: the nucleus is "
+            "built from the most probable token down, so sort first (order = np.argsort(-p)) and take the "
+            "cumsum of p[order].",
+        ),
+    )
+    for order, message in walks:
+        for strict in (False, True):
+            nucleus = _nucleus_in_order(probabilities, top_p, order, strict=strict)
+            if nucleus is not None:
+                yield nucleus, message
 
 
 #: (logits, top_p) cases a learner's nucleus function is run on (at T = 1). The nucleus of the
@@ -258,6 +293,9 @@ def _check_nucleus(answer, logits, top_p, *, temperature=1.0):
                 "*reaches* top_p, so that class stays.",
             )
         )
+    for nucleus, message in _misordered_nuclei(tempered, top_p):
+        if not np.allclose(nucleus, expected):
+            hints.append((_near(nucleus), message))
     if temperature != 1.0:
         untempered = sampling_probabilities(logits, top_p=top_p)
         hints.append(
