@@ -72,7 +72,7 @@ def _fixed(value):
 
 # --------------------------------------------------------------------------- instances
 
-SPAM = np.array([1.5, -0.5])
+SPAM = np.array([1.5, -1.0])
 PHOTOS = np.array([[2.0, -1.0, 0.5], [-3.0, 0.0, 4.0]])
 CE_LOGITS = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4], [0.0, 800.0, 0.0, 0.0]])
 CE_LABELS = np.array([1, 0, 2, 0])  # the last true class has p = e^-800, 0 in float64: the +1e-8 hack shows
@@ -325,6 +325,7 @@ def _registry():
                 "the slide's wrong 1.4603": 1.4603,
                 "log 10, a uniform guess": math.log(10),
                 f"{ANOTHER_INPUT}: the floor for 3 classes": networks.double_softmax_floor(3),
+                "the floor in bits": networks.double_softmax_floor(10) / math.log(2),
             },
         ),
         # ---------------------------------------------------------------- 06
@@ -334,6 +335,7 @@ def _registry():
             {
                 "the first logit only": numerics.sigmoid(SPAM[0]),
                 "the other class": numerics.sigmoid(SPAM[1] - SPAM[0]),
+                "half the difference": numerics.sigmoid((SPAM[0] - SPAM[1]) / 2),
                 f"{ANOTHER_INPUT}: the answer for [2, 0.5]": numerics.sigmoid(2.0 - 0.5),
             },
         ),
@@ -343,6 +345,8 @@ def _registry():
             {
                 "softmax over the labels": _softmax(PHOTOS),
                 "the probabilities of absence": 1 - numerics.sigmoid(PHOTOS),
+                "sigmoid(2x), the [x, -x] pairing": numerics.sigmoid(2 * PHOTOS),
+                "thresholded 0/1 tags": (numerics.sigmoid(PHOTOS) > 0.5).astype(float),
                 f"{ANOTHER_INPUT}: the photos in the other order": numerics.sigmoid(PHOTOS[::-1]),
             },
         ),

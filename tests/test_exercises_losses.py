@@ -172,3 +172,21 @@ def test_a_mean_that_leaves_out_the_underflowing_sample_is_named():
     first_three = cross_entropy(logits[:3], labels[:3])
     message = check_cross_entropy(first_three, logits, labels).message
     assert "sample 3 counts too" in message
+
+
+def test_two_class_probability_names_half_the_difference_and_the_second_logit():
+    from softmax_teach.numerics import sigmoid
+
+    a, b = 1.5, -1.0  # notebook 06's logits: a + b, (a - b)/2 and the other slips give distinct values
+    assert "left out the 2" in check_two_class_probability(round(float(sigmoid((a - b) / 2)), 4), [a, b]).message
+    assert "not a sum" in check_two_class_probability(sigmoid(a + b), [a, b]).message
+    assert "second logit" in check_two_class_probability(sigmoid(b), [a, b]).message
+
+
+def test_multilabel_names_doubled_halved_and_thresholded_logits():
+    from softmax_teach.numerics import sigmoid
+
+    logits = np.array([[2.0, -1.0, 0.5], [-3.0, 0.0, 4.0]])
+    assert "sigmoid(2x)" in check_multilabel_probabilities(sigmoid(2 * logits), logits).message
+    assert "x / 2" in check_multilabel_probabilities(sigmoid(logits / 2), logits).message
+    assert "0/1 decisions" in check_multilabel_probabilities(sigmoid(logits) > 0.5, logits).message

@@ -117,3 +117,13 @@ def test_masked_mean_check_names_the_mask_left_without_its_trailing_axis_an_inve
     assert not inverted and "padding positions" in inverted.message and "sign" not in inverted.message
     largest = check_masked_mean(lambda e, m: e.masked_fill(~m.unsqueeze(-1), float("-inf")).max(1).values)
     assert not largest and "max pooling" in largest.message
+
+
+def test_double_softmax_floor_check_names_the_three_class_floor_and_bits():
+    three_class = check_double_softmax_floor(0.5514, 10)
+    assert not three_class and "3 classes" in three_class.message and "e + 9" in three_class.message
+    in_bits = check_double_softmax_floor(round(math.log2(1 + 9 / math.e), 3), 10)
+    assert not in_bits and "bits" in in_bits.message and "nats" in in_bits.message
+    # a wrong value is reported as the learner's, never as the floor itself
+    assert "your floor is 2.9223" in check_double_softmax_floor(2.9223, 10).message
+    assert "the floor for" not in check_double_softmax_floor(0.1, 10).message

@@ -76,7 +76,17 @@ def check_two_class_probability(answer, logits, *, decimals=DECIMALS):
             "you used only the first logit: the second one matters too, through the "
             "difference a - b (sigmoid(a) is softmax([a, 0]), i.e. it assumes b = 0).",
         ),
+        (
+            _close(sigmoid(b)),
+            "you used only the second logit, and as if it were the first class's: P(first) needs both, "
+            "through the difference a - b.",
+        ),
         (_close(sigmoid(2 * a)), "sigmoid(2a) is softmax([a, -a]): it only holds when b = -a."),
+        (
+            _close(sigmoid((a - b) / 2)),
+            "softmax([x, -x]) = sigmoid(2x): with x = (a - b)/2 the argument is 2x = a - b, so the halving "
+            "cancels. You left out the 2: sigmoid(a - b).",
+        ),
         (
             _close(sigmoid(a + b)),
             "the logits enter as a difference, a - b, not a sum: softmax([a, b]) only changes when their gap changes.",
@@ -136,6 +146,20 @@ def check_multilabel_probabilities(answer, logits, *, decimals=DECIMALS):
         (
             _close(1 - expected),
             "these are the probabilities that each label is absent: sigmoid(-x) = 1 - sigmoid(x). Use sigmoid(x).",
+        ),
+        (
+            _close(sigmoid(2 * logits)),
+            "that is sigmoid(2x), softmax([x, -x])[0]: pairing each logit with its negative doubles it. "
+            "A tag's probability is softmax([x, 0])[0] = sigmoid(x).",
+        ),
+        (
+            _close(sigmoid(logits / 2)),
+            "that is sigmoid(x / 2): the logit needs no halving, each tag's probability is sigmoid(x).",
+        ),
+        (
+            lambda got: bool(np.all((np.asarray(got) == 0) | (np.asarray(got) == 1))),
+            "these are 0/1 decisions (a threshold at 0.5), and the exercise asks for probabilities: "
+            "keep sigmoid(x) itself, before thresholding.",
         ),
         (
             _close(expected / expected.sum(axis=-1, keepdims=True)),
