@@ -275,6 +275,9 @@ def test_check_boltzmann_probabilities_runs_a_policy_function_on_cases_a_guess_c
     assert check_boltzmann_probabilities(np.array([0.0, 1.0, 0.0, 0.0]), temperature=0.002)
     assert not check_boltzmann_probabilities(lambda q, t: np.array([0.0, 1.0, 0.0, 0.0]))
     assert "another case" in check_boltzmann_probabilities(lambda q, t: np.array([0.0, 1.0, 0.0, 0.0])).message
+    # Ignoring T is named as such, not as another case's answer (T = 1 in the last case), overflowing or not.
+    for no_temperature in (lambda q, t: scipy_softmax(q), lambda q, t: np.exp(q) / np.exp(q).sum()):
+        assert "ignores the temperature" in check_boltzmann_probabilities(no_temperature).message
 
 
 def test_check_reward_scaling_names_both_mistakes():

@@ -96,6 +96,13 @@ def _check_policy_function(policy):
             for rule, message in _POLICY_SLIPS:
                 if _makes_slip_everywhere(policy, rule):
                     return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {message}")
+            # Checked on this case alone, so that a naive exp(Q) that overflows on another case is still named.
+            if same_values(result, softmax(q), atol=1e-9):
+                return Feedback(
+                    False,
+                    f"for Q = {list(q_values)}, T = {temperature:g}: your policy ignores the temperature: it "
+                    "returns softmax(Q), not softmax(Q / T). Divide the Q-values by T before the softmax.",
+                )
             if any(
                 same_values(result, softmax(np.array(other), temperature=t), atol=1e-9) for other, t in BOLTZMANN_CASES
             ):
