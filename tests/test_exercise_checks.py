@@ -376,15 +376,20 @@ def _registry():
         ),
         # ---------------------------------------------------------------- 08
         networks.check_top_k: Entry(
-            lambda a: networks.check_top_k(a[0], a[1], TOPK_LOGITS, k=5),
-            _top_k(TOPK_LOGITS),
+            lambda a: networks.check_top_k(a[0], a[1], TOPK_LOGITS, k=5, temperature=2.0),
+            _top_k(TOPK_LOGITS / 2),
             {
-                "the right classes, least probable first": (_top_k(TOPK_LOGITS)[0][::-1], _top_k(TOPK_LOGITS)[1][::-1]),
-                "softmax over the top-5 logits only": (
-                    _top_k(TOPK_LOGITS)[0],
-                    _softmax(TOPK_LOGITS[_top_k(TOPK_LOGITS)[0]]),
+                "the right classes, least probable first": (
+                    _top_k(TOPK_LOGITS / 2)[0][::-1],
+                    _top_k(TOPK_LOGITS / 2)[1][::-1],
                 ),
-                f"{ANOTHER_INPUT}: the top-5 of the logits in reverse": _top_k(TOPK_LOGITS[::-1]),
+                "softmax over the top-5 logits only": (
+                    _top_k(TOPK_LOGITS / 2)[0],
+                    _softmax(TOPK_LOGITS[_top_k(TOPK_LOGITS / 2)[0]] / 2),
+                ),
+                "the temperature forgotten (T = 1)": _top_k(TOPK_LOGITS),
+                "the right classes counted from 1": (_top_k(TOPK_LOGITS / 2)[0] + 1, _top_k(TOPK_LOGITS / 2)[1]),
+                f"{ANOTHER_INPUT}: the top-5 of the logits in reverse": _top_k(TOPK_LOGITS[::-1] / 2),
             },
         ),
         networks.check_fitted_temperature: Entry(

@@ -174,6 +174,39 @@ def test_a_mean_that_leaves_out_the_underflowing_sample_is_named():
     assert "sample 3 counts too" in message
 
 
+EXERCISE_LOGITS = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4], [0.0, 800.0, 0.0, 0.0]])
+EXERCISE_LABELS = np.array([1, 0, 2, 0])
+
+
+def test_the_loss_check_holds_its_stated_4_decimals_and_shows_the_number_given():
+    """Findings 07 #9: rtol=1e-6 of a loss of 200.43 let 3 decimals pass, and 6 digits hid the difference."""
+    right = torch.nn.functional.cross_entropy(torch.tensor(EXERCISE_LOGITS), torch.tensor(EXERCISE_LABELS)).item()
+    assert check_cross_entropy(right, EXERCISE_LOGITS, EXERCISE_LABELS)
+    assert check_cross_entropy(round(right, 4), EXERCISE_LOGITS, EXERCISE_LABELS)
+    assert "right only to 3 decimals" in check_cross_entropy(round(right, 3), EXERCISE_LOGITS, EXERCISE_LABELS).message
+    for wrong in (round(right, 4) - 0.0002, round(right, 4) + 0.0002):  # wrong in the 4th decimal
+        verdict = check_cross_entropy(wrong, EXERCISE_LOGITS, EXERCISE_LABELS)
+        assert not verdict and f"your loss is {wrong:.4f}" in verdict.message
+        assert f"{round(right, 3)}," not in verdict.message
+
+
+def test_the_clamped_log_is_named_at_fewer_decimals_and_np_clip_by_name():
+    """Findings 07 #9, #10: the +1e-8 value typed to 3 decimals, and np.clip, which gives the same value."""
+    rows = np.arange(4)
+    p = torch.softmax(torch.tensor(EXERCISE_LOGITS), dim=-1).numpy()[rows, EXERCISE_LABELS]
+    for answer in (-np.log(p + 1e-8).mean(), round(-np.log(p + 1e-8).mean(), 3), -np.log(np.clip(p, 1e-8, 1)).mean()):
+        verdict = check_cross_entropy(answer, EXERCISE_LOGITS, EXERCISE_LABELS)
+        assert not verdict and "np.clip(p, 1e-8, 1)" in verdict.message and "p + 1e-8" in verdict.message
+
+
+@pytest.mark.parametrize("peak", [0, 1, 3])
+def test_a_smoothed_target_with_its_peak_on_another_class_is_named(peak):
+    """Findings 07 #11: the right values with 1 - eps + eps/n on the wrong class (1-based, or a typo)."""
+    row = 0.9 * np.eye(4)[peak] + 0.1 / 4
+    verdict = check_smoothed_target(row, label=2, n_classes=4, label_smoothing=0.1)
+    assert not verdict and f"sits on class {peak}, and the true class is 2" in verdict.message
+
+
 def test_two_class_probability_names_half_the_difference_and_the_second_logit():
     from softmax_teach.numerics import sigmoid
 

@@ -127,3 +127,61 @@ def test_double_softmax_floor_check_names_the_three_class_floor_and_bits():
     # a wrong value is reported as the learner's, never as the floor itself
     assert "your floor is 2.9223" in check_double_softmax_floor(2.9223, 10).message
     assert "the floor for" not in check_double_softmax_floor(0.1, 10).message
+
+
+IMAGE_LOGITS = np.array([-2.2, -11.5, 0.3, 6.9, -8.1, -1.4, -15.8, 6.6, 5.2, 2.9])  # notebook 08, exercise 1
+
+
+@pytest.mark.parametrize(
+    "slip, expected_words",
+    [
+        (lambda z, o, t: (o, scipy_softmax(z)[o]), "forgot the temperature"),
+        (lambda z, o, t: (o, scipy_softmax(z * t)[o]), "multiplied the logits by T"),
+        (lambda z, o, t: (o, 100 * scipy_softmax(z / t)[o]), "percentages"),
+        (lambda z, o, t: (o, np.round(100 * scipy_softmax(z / t)[o], 1)), "percentages"),
+        (lambda z, o, t: (o + 1, scipy_softmax(z / t)[o]), "counted from 1"),
+        (lambda z, o, t: (o, np.round(scipy_softmax(z / t)[o], 2)), "right only to 2 decimals"),
+        (lambda z, o, t: (o, np.floor(1000 * scipy_softmax(z / t)[o]) / 1000), "cut off after 3 decimals"),
+        (lambda z, o, t: (o, scipy_softmax(z[o] / t)), "top-5 logits only"),
+        (lambda z, o, t: (o, z[o] / t), "scaled logits"),
+    ],
+)
+def test_top_k_with_a_temperature_names_each_slip(slip, expected_words):
+    """Findings 08 #4, #7: a fixed logit vector, T = 2; each usual slip gets its own sentence."""
+    t = 2.0
+    order = np.argsort(-scipy_softmax(IMAGE_LOGITS / t))[:5]
+    assert check_top_k(order, scipy_softmax(IMAGE_LOGITS / t)[order], IMAGE_LOGITS, temperature=t)
+    assert check_top_k(order, np.round(scipy_softmax(IMAGE_LOGITS / t)[order], 3), IMAGE_LOGITS, temperature=t)
+    classes, probabilities = slip(IMAGE_LOGITS, order, t)
+    verdict = check_top_k(classes, probabilities, IMAGE_LOGITS, temperature=t)
+    assert not verdict and expected_words in verdict.message
+
+
+def test_the_exercise_logits_tell_the_top_5_only_softmax_apart_at_3_decimals():
+    p = scipy_softmax(IMAGE_LOGITS / 2)
+    order = np.argsort(-p)[:5]
+    assert np.abs(np.round(scipy_softmax(IMAGE_LOGITS[order] / 2), 3) - np.round(p[order], 3)).max() >= 0.002
+
+
+def test_fitted_temperature_names_the_forgotten_factor_a_grid_edge_and_the_test_split():
+    """Findings 08 #8."""
+    from softmax_teach.calibration import fit_temperature
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(300, 4))
+    labels = np.array([rng.choice(4, p=q) for q in scipy_softmax(logits / 2, axis=1)])
+    test_logits = rng.normal(size=(200, 4))
+    test_labels = np.array([rng.choice(4, p=q) for q in scipy_softmax(test_logits / 1.5, axis=1)])
+    t1, hot = fit_temperature(logits, labels), 3 * logits
+    t3 = fit_temperature(hot, labels)
+    kwargs = {"reference_temperature": t1, "other_splits": {"test": (3 * test_logits, test_labels)}}
+    assert check_fitted_temperature(t3, hot, labels, **kwargs)
+    assert check_fitted_temperature(3 * t1, hot, labels, **kwargs)
+    assert "fitted earlier" in check_fitted_temperature(round(t1, 2), hot, labels, **kwargs).message
+    assert (
+        "test split"
+        in check_fitted_temperature(fit_temperature(3 * test_logits, test_labels), hot, labels, **kwargs).message
+    )
+    low_edge = np.floor(t3) - 1.0
+    assert "still falling" in check_fitted_temperature(low_edge, hot, labels, **kwargs).message
+    assert "still rising" in check_fitted_temperature(np.ceil(t3) + 1.0, hot, labels, **kwargs).message
