@@ -72,6 +72,10 @@ def test_causal_weights_accept_the_stated_4_decimals_and_name_three_more_slips()
     assert "transposed" in check_causal_weights(causal_weights(k, q)).message
     no_diagonal = softmax(np.where(np.tril(lower, -1), scores, -np.inf), axis=-1)
     assert "own position" in check_causal_weights(no_diagonal).message
+    zero_filled = softmax(np.where(lower, scores, 0.0), axis=-1)  # masked_fill with 0 instead of -inf
+    for answer in (zero_filled, np.round(zero_filled, 4)):
+        verdict = check_causal_weights(answer)
+        assert not verdict and "must be -inf" in verdict.message, verdict.message
 
 
 def test_merged_state_accepts_4_decimals_and_names_the_upside_down_rescaling():

@@ -118,6 +118,11 @@ def check_causal_weights(answer, queries=EXERCISE_QUERIES, keys=EXERCISE_KEYS, *
             "-inf before the softmax instead of zeroing the weights after it.",
         ),
         (
+            near(softmax(np.where(np.tril(np.ones((n, n), dtype=bool)), scores, 0.0), axis=-1)),
+            "you set the future scores to 0, but a score of 0 still gets weight exp(0) = 1 in the softmax: "
+            "the masked scores must be -inf (masked_fill with -inf, not 0), so that their weight is exp(-inf) = 0.",
+        ),
+        (
             lambda got: np.allclose(got, causal_weights(k, q)),
             "your scores are transposed: row i must hold query i's scores against every key, "
             "queries @ keys.T, not keys @ queries.T.",
