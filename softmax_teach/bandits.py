@@ -18,6 +18,8 @@ probabilities):
   random arm otherwise; :class:`GreedyPolicy` is ``eps = 0``. Ties for the best estimate are
   shared evenly (that is ``softmax(Q, temperature=0)``), so a greedy learner does not always
   start with arm 0;
+* :class:`UCBPolicy` — the arm with the largest upper confidence bound ``Q + c sqrt(ln t / N)``:
+  it explores the arms it knows least about, with no randomness of its own;
 * :class:`GradientBanditPolicy` — learns preferences ``H`` directly with REINFORCE:
   ``H += alpha (R - baseline) grad log pi(a)``, where ``grad log pi(a) = onehot(a) - pi`` for
   ``pi = softmax(H)`` (:func:`log_policy_gradient`).
@@ -56,6 +58,7 @@ __all__ = [
     "EpsilonGreedyPolicy",
     "GreedyPolicy",
     "GradientBanditPolicy",
+    "UCBPolicy",
     "BanditResult",
     "ParameterStudy",
     "run",
@@ -228,6 +231,50 @@ class GreedyPolicy(EpsilonGreedyPolicy):
     def __init__(self, initial_value=0.0):
         super().__init__(epsilon=0.0, initial_value=initial_value)
         self.name = "greedy" if initial_value == 0 else f"greedy Q0={self.initial_value:g}"
+
+
+class UCBPolicy(_ActionValuePolicy):
+    r"""Upper-confidence-bound action selection (Sutton & Barto, section 2.7).
+
+    Pull the arm with the largest ``Q_a + c sqrt(ln t / N_a)`` (an arm never pulled counts as
+    maximal, so every arm is tried once first); ties are shared evenly. It explores arms whose
+    estimates are *uncertain* (pulled rarely) rather than at random: no softmax, no ε.
+
+    Parameters
+    ----------
+    c : float
+        ``c >= 0``: the width of the confidence bonus (2 in Sutton & Barto's figure 2.4).
+    initial_value : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> policy = UCBPolicy(c=2.0)
+    >>> state = {"estimates": np.array([[1.0, 0.5]]), "counts": np.array([[9.0, 1.0]]), "steps": 10}
+    >>> policy.probabilities(state)  # 1 + 2 sqrt(ln 10 / 9) < 0.5 + 2 sqrt(ln 10 / 1)
+    array([[0., 1.]])
+    """
+
+    def __init__(self, c=2.0, initial_value=0.0):
+        super().__init__(initial_value)
+        self.c = _check_number(c, "c", 0.0)
+        self.name = f"UCB c={self.c:g}" + (f" Q0={self.initial_value:g}" if self.initial_value else "")
+
+    def initial_state(self, runs, n_arms):
+        return {**super().initial_state(runs, n_arms), "steps": 0}
+
+    def probabilities(self, state):
+        counts = state["counts"]
+        t = state["steps"] + 1  # the step about to be taken, 1-based as in ln t
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bonus = self.c * np.sqrt(np.log(t) / counts)
+        scores = np.where(counts == 0, np.inf, state["estimates"] + bonus)
+        best = scores == scores.max(axis=1, keepdims=True)
+        return best / best.sum(axis=1, keepdims=True)
+
+    def update(self, state, actions, rewards):
+        super().update(state, actions, rewards)
+        state["steps"] += 1
 
 
 class GradientBanditPolicy:

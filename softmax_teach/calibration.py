@@ -3,6 +3,9 @@
 - :func:`reliability_diagram` bins predictions by confidence (the largest softmax probability)
   and compares each bin's mean confidence with its accuracy;
 - :func:`expected_calibration_error` (ECE) is the count-weighted mean gap between the two;
+- :func:`bootstrap_ece` and :func:`bootstrap_nll` resample the predictions (the same draws,
+  :func:`bootstrap_rows`, for a given size and seed) to say how much either metric, or a change
+  in it, could move by chance;
 - :func:`fit_temperature` is temperature scaling (Guo et al., 2017): one number ``T`` that divides
   every logit, chosen to minimise the negative log-likelihood on a *validation* split. It never
   changes the arg-max, so accuracy stays the same while the confidences move.
@@ -28,7 +31,9 @@ __all__ = [
     "ReliabilityDiagram",
     "reliability_diagram",
     "expected_calibration_error",
+    "bootstrap_rows",
     "bootstrap_ece",
+    "bootstrap_nll",
     "fit_temperature",
     "temperature_nll",
 ]
@@ -136,13 +141,29 @@ def expected_calibration_error(probabilities, labels, *, n_bins: int = 15) -> fl
     return reliability_diagram(probabilities, labels, n_bins=n_bins).ece
 
 
+def bootstrap_rows(n: int, *, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """The bootstrap resamples behind :func:`bootstrap_ece` and :func:`bootstrap_nll`.
+
+    Each row draws ``n`` indices from ``0 .. n - 1`` with replacement. The rows depend only on
+    ``n``, ``n_resamples`` and ``seed``, so every statistic computed with the same three is
+    *paired*: the difference of two such bootstraps (before and after calibration, ECE or NLL)
+    measures the uncertainty of the change on the same resampled images.
+
+    Returns
+    -------
+    ndarray of int, shape (n_resamples, n)
+    """
+    n = check.positive_int(n, "n")
+    n_resamples = check.integer(n_resamples, "n_resamples", minimum=2)
+    return np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
+
+
 def bootstrap_ece(probabilities, labels, *, n_bins: int = 15, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
     """The ECE of ``n_resamples`` bootstrap resamples of the predictions: how much it could vary.
 
-    Each resample draws ``n`` predictions with replacement. The resamples depend only on ``n``,
-    ``n_resamples`` and ``seed``, so two calls with the same ones are *paired*: the difference of
-    their results measures the uncertainty of a change in ECE (before and after calibration, say)
-    on the same images.
+    The resamples are :func:`bootstrap_rows` ``(n, n_resamples, seed)``, so two calls with the
+    same ``n``, ``n_resamples`` and ``seed`` (and :func:`bootstrap_nll` with them) are *paired*:
+    the difference of their results measures the uncertainty of a change on the same images.
 
     Parameters
     ----------
@@ -171,10 +192,38 @@ def bootstrap_ece(probabilities, labels, *, n_bins: int = 15, n_resamples: int =
     """
     p, y = _check_probabilities_and_labels(probabilities, labels)
     n_bins = _check_bins(n_bins)
-    n_resamples = check.integer(n_resamples, "n_resamples", minimum=2)
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(0, len(y), size=(n_resamples, len(y)))
+    rows = bootstrap_rows(len(y), n_resamples=n_resamples, seed=seed)
     return np.array([reliability_diagram(p[r], y[r], n_bins=n_bins).ece for r in rows])
+
+
+def bootstrap_nll(logits, labels, *, temperature: float = 1.0, n_resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """The mean NLL of ``softmax(logits / temperature)`` on ``n_resamples`` bootstrap resamples.
+
+    The resamples are those of :func:`bootstrap_ece` for the same ``n``, ``n_resamples`` and
+    ``seed`` (:func:`bootstrap_rows`), so a difference of two calls (two temperatures, say) is a
+    paired bootstrap of the change in NLL.
+
+    Returns
+    -------
+    ndarray of float, shape (n_resamples,)
+        One mean NLL (nats) per resample; its standard deviation is the bootstrap standard error.
+
+    Examples
+    --------
+    >>> z = [[2.0, 0.0], [0.0, 1.0], [3.0, 0.0], [0.5, 0.0]]
+    >>> change = bootstrap_nll(z, [0, 1, 0, 1], temperature=2.0) - bootstrap_nll(z, [0, 1, 0, 1])
+    >>> change.shape
+    (1000,)
+    """
+    z = _as_numpy(logits, "logits")
+    y = _as_numpy(labels, "labels", dtype=np.int64)
+    if z.ndim != 2 or y.shape != (z.shape[0],) or z.shape[0] == 0:
+        raise ValueError(f"logits must have shape (n, classes) and labels (n,), got {z.shape} and {y.shape}")
+    if not (np.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
+    per_example = cross_entropy(z / temperature, y, reduction="none")
+    rows = bootstrap_rows(len(y), n_resamples=n_resamples, seed=seed)
+    return per_example[rows].mean(axis=1)
 
 
 def temperature_nll(logits, labels, temperature) -> float:

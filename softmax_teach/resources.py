@@ -210,6 +210,42 @@ READING_LIST = (
         arxiv_id="1503.02531",
     ),
     Reference(
+        key="Jurafsky & Martin, logistic regression",
+        title="Speech and Language Processing (3rd edition draft), the chapter on logistic regression",
+        venue="online draft, Stanford University",
+        url="https://web.stanford.edu/~jurafsky/slp3/",
+        note=(
+            "Softmax regression for text, derived step by step: the softmax, the cross-entropy loss "
+            "and its gradient (p - y) times the input, the same algebra notebook 02 does with sympy, "
+            "and the sentiment features of notebook 09."
+        ),
+        lessons=(2, 9, 12),
+    ),
+    Reference(
+        key="Iyyer et al. 2015",
+        title="Deep Unordered Composition Rivals Syntactic Methods for Text Classification",
+        venue="ACL-IJCNLP 2015",
+        url="https://aclanthology.org/P15-1162/",
+        note=(
+            "The deep averaging network: the mean of the word embeddings of a sentence, then "
+            "nonlinear layers and a softmax. It ignores word order and rivals models that read it, "
+            "because the nonlinearity matters more; notebook 09's model is its linear cousin."
+        ),
+        lessons=(9,),
+    ),
+    Reference(
+        key="Bengio et al. 2003",
+        title="A Neural Probabilistic Language Model",
+        venue="Journal of Machine Learning Research 3, 2003, pp. 1137-1155",
+        url="https://www.jmlr.org/papers/v3/bengio03a.html",
+        note=(
+            "The first neural language model: word embeddings, a hidden layer and a softmax over the "
+            "whole vocabulary for the next word. Why a network generalises where n-gram counts run "
+            "out, and the cost of that output softmax, both as in notebook 14."
+        ),
+        lessons=(14,),
+    ),
+    Reference(
         key="Sutton & Barto 2018, chapter 2",
         title="Reinforcement Learning: An Introduction (2nd edition), chapter 2: Multi-armed Bandits",
         venue="MIT Press, 2018 (free online)",
@@ -308,13 +344,17 @@ LESSONS = (
         "multinomial logistic regression from scratch, checked against scikit-learn",
     ),
     Lesson(
-        13, "13_attention.ipynb", "Attention", "scaled dot-product attention, why 1/√d, causal masks, tiled softmax"
+        13,
+        "13_attention.ipynb",
+        "Attention",
+        "scaled dot-product attention, why 1/√d, causal masks, several heads, positions, tiled softmax",
     ),
     Lesson(
         14,
         "14_generative_models.ipynb",
         "Generative models",
-        "a character language model; sampling, temperature and perplexity",
+        "character language models (a GRU and a small transformer) against n-gram counts; sampling, "
+        "temperature and perplexity",
     ),
     Lesson(
         15,

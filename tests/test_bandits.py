@@ -275,6 +275,9 @@ def test_check_boltzmann_probabilities_runs_a_policy_function_on_cases_a_guess_c
     assert check_boltzmann_probabilities(np.array([0.0, 1.0, 0.0, 0.0]), temperature=0.002)
     assert not check_boltzmann_probabilities(lambda q, t: np.array([0.0, 1.0, 0.0, 0.0]))
     assert "another case" in check_boltzmann_probabilities(lambda q, t: np.array([0.0, 1.0, 0.0, 0.0])).message
+    # Ignoring T is named as such, not as another case's answer (T = 1 in the last case), overflowing or not.
+    for no_temperature in (lambda q, t: scipy_softmax(q), lambda q, t: np.exp(q) / np.exp(q).sum()):
+        assert "ignores the temperature" in check_boltzmann_probabilities(no_temperature).message
 
 
 def test_check_reward_scaling_names_both_mistakes():
@@ -420,3 +423,32 @@ def test_check_policy_gradient_accepts_3_decimals_and_names_three_more_slips():
     assert (
         "action 2" in check_policy_gradient((np.eye(3)[2] - pi) / temperature, preferences, action, temperature).message
     )
+
+
+def test_ucb_tries_every_arm_once_then_follows_the_bound_of_a_plain_loop():
+    from softmax_teach.bandits import GaussianBandit, UCBPolicy, choose_actions
+
+    bandit, steps, c = GaussianBandit(n_arms=5), 60, 1.5
+    result = run(UCBPolicy(c), bandit, steps, [7])
+    # The same run written as a plain loop over steps, with the same random numbers.
+    rng = np.random.default_rng(7)
+    means = bandit.draw_means(rng)
+    uniforms, noise = rng.random(steps), rng.standard_normal(steps)
+    q, n = np.zeros(5), np.zeros(5)
+    regret = []
+    for t in range(steps):
+        if (n == 0).any():
+            scores = np.where(n == 0, np.inf, 0.0)
+        else:
+            scores = q + c * np.sqrt(np.log(t + 1) / n)
+        best = (scores == scores.max()).astype(float)
+        a = int(choose_actions((best / best.sum())[None], uniforms[t : t + 1])[0])
+        if t < 5:
+            assert n[a] == 0  # every arm is tried once first
+        reward = means[a] + noise[t]
+        n[a] += 1
+        q[a] += (reward - q[a]) / n[a]
+        regret.append(means.max() - means[a])
+    np.testing.assert_allclose(result.cumulative_regret, np.cumsum(regret), rtol=1e-12)
+    with pytest.raises(ValueError, match="c must be"):
+        UCBPolicy(c=-1.0)

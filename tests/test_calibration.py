@@ -7,6 +7,8 @@ from scipy.special import softmax as scipy_softmax
 
 from softmax_teach.calibration import (
     bootstrap_ece,
+    bootstrap_nll,
+    bootstrap_rows,
     expected_calibration_error,
     fit_temperature,
     reliability_diagram,
@@ -173,3 +175,42 @@ def test_numpy_integers_count_as_integers():
     for bad in (True, np.True_, 2.0):
         with pytest.raises(ValueError, match=rf"^n_bins must be a positive integer, got {bad!r}$"):
             reliability_diagram(p, labels, n_bins=bad)
+
+
+def test_bootstrap_nll_uses_the_ece_bootstraps_rows_and_torchs_cross_entropy():
+    import torch
+
+    rng = np.random.default_rng(4)
+    logits = rng.normal(scale=3.0, size=(120, 5))
+    labels = rng.integers(0, 5, size=120)
+    rows = bootstrap_rows(120, n_resamples=50, seed=2)
+    assert rows.shape == (50, 120)
+    np.testing.assert_array_equal(rows, np.random.default_rng(2).integers(0, 120, size=(50, 120)))
+    hot = bootstrap_nll(logits, labels, n_resamples=50, seed=2)
+    cool = bootstrap_nll(logits, labels, temperature=2.5, n_resamples=50, seed=2)
+    for k in (0, 17, 49):
+        r = torch.tensor(rows[k])
+        z = torch.tensor(logits)[r]
+        assert hot[k] == pytest.approx(torch.nn.functional.cross_entropy(z, torch.tensor(labels)[r]).item(), rel=1e-12)
+        assert cool[k] == pytest.approx(
+            torch.nn.functional.cross_entropy(z / 2.5, torch.tensor(labels)[r]).item(), rel=1e-12
+        )
+    # Paired with bootstrap_ece: the same resamples for the same n, n_resamples and seed.
+    p = softmax(logits, axis=-1)
+    eces = bootstrap_ece(p, labels, n_bins=10, n_resamples=50, seed=2)
+    assert eces[17] == pytest.approx(expected_calibration_error(p[rows[17]], labels[rows[17]], n_bins=10), abs=1e-15)
+    assert abs(hot.mean() - temperature_nll(logits, labels, 1.0)) < 3 * hot.std()
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: bootstrap_rows(0), "n must be a positive integer"),
+        (lambda: bootstrap_rows(5, n_resamples=1), "n_resamples"),
+        (lambda: bootstrap_nll([[1.0, 0.0]], [0], temperature=0.0), "temperature"),
+        (lambda: bootstrap_nll([1.0, 0.0], [0]), "logits must have shape"),
+    ],
+)
+def test_bootstrap_nll_and_rows_reject_bad_input(call, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        call()

@@ -61,6 +61,11 @@ def _softmax(x, axis=-1):
     return scipy.special.softmax(np.asarray(x, dtype=float), axis=axis)
 
 
+def _right_merge(m_a, l_a, m_b, l_b):
+    m = max(m_a, m_b)
+    return m, l_a * np.exp(m_a - m) + l_b * np.exp(m_b - m)
+
+
 def _fixed(value):
     """A learner's function that returns ``value`` whatever it is given (hard-coded for one input)."""
     return lambda *args, **kwargs: np.array(value, dtype=float)
@@ -68,7 +73,7 @@ def _fixed(value):
 
 # --------------------------------------------------------------------------- instances
 
-SPAM = np.array([1.5, -0.5])
+SPAM = np.array([1.5, -1.0])
 PHOTOS = np.array([[2.0, -1.0, 0.5], [-3.0, 0.0, 4.0]])
 CE_LOGITS = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4], [0.0, 800.0, 0.0, 0.0]])
 CE_LABELS = np.array([1, 0, 2, 0])  # the last true class has p = e^-800, 0 in float64: the +1e-8 hack shows
@@ -187,6 +192,23 @@ def _keep_top(k):
     return nucleus
 
 
+def _right_min_p(logits, temperature, min_p):
+    p = _softmax(np.asarray(logits) / temperature)
+    kept = np.where(p >= min_p * p.max(), p, 0.0)
+    return kept / kept.sum()
+
+
+def _absolute_min_p(logits, temperature, min_p):
+    p = _softmax(np.asarray(logits) / temperature)
+    kept = np.where(p >= min_p, p, 0.0)
+    return kept / kept.sum()
+
+
+def _min_p_filter_first(logits, temperature, min_p):
+    survivors = _right_min_p(logits, 1.0, min_p) > 0
+    return _softmax(np.where(survivors, np.asarray(logits) / temperature, -np.inf))
+
+
 def _slide_temperature_softmax(x, temperature=1.0):
     exp_x = np.exp(x / temperature)
     return exp_x / exp_x.sum()
@@ -210,11 +232,13 @@ def _registry():
     return {
         # ---------------------------------------------------------------- 01
         basics.check_logits_for: Entry(
-            lambda a: basics.check_logits_for(a, [0.5, 0.25, 0.25]),
-            np.log([0.5, 0.25, 0.25]) + 7,
+            lambda a: basics.check_logits_for(a, [0.6, 0.3, 0.1]),
+            np.log([0.6, 0.3, 0.1]) + 7,
             {
-                "the probabilities themselves": [0.5, 0.25, 0.25],
-                "log(p) scaled by 2": 2 * np.log([0.5, 0.25, 0.25]),
+                "the probabilities themselves": [0.6, 0.3, 0.1],
+                "log2(p)": np.log2([0.6, 0.3, 0.1]),
+                "log(p) to 1 decimal": np.log([0.6, 0.3, 0.1]).round(1),
+                "log(p) scaled by 2": 2 * np.log([0.6, 0.3, 0.1]),
                 f"{ANOTHER_INPUT}: the logits of [0.7, 0.2, 0.1]": np.log([0.7, 0.2, 0.1]),
             },
         ),
@@ -235,7 +259,13 @@ def _registry():
             (_softmax(BATCH) - np.eye(3)[BATCH_LABELS]) / 2,
             {
                 "not divided by the batch size": _softmax(BATCH) - np.eye(3)[BATCH_LABELS],
+                "divided by all 6 entries": (_softmax(BATCH) - np.eye(3)[BATCH_LABELS]) / 6,
+                "divided by the 3 classes": (_softmax(BATCH) - np.eye(3)[BATCH_LABELS]) / 3,
                 "y - p": (np.eye(3)[BATCH_LABELS] - _softmax(BATCH)) / 2,
+                "a label-smoothed target (0.1), every entry within 0.05": (
+                    _softmax(BATCH) - (0.9 * np.eye(3)[BATCH_LABELS] + 0.1 / 3)
+                )
+                / 2,
                 f"{ANOTHER_INPUT}: the gradient for labels [2, 0]": (_softmax(BATCH) - np.eye(3)[[2, 0]]) / 2,
             },
         ),
@@ -254,6 +284,7 @@ def _registry():
             {
                 "the derivative of s_1, not log s_1": sp.diff(s[0], x[1]),
                 "the sign flipped": s[1],
+                "the right entry inside a 1x1 Matrix": sp.Matrix([-s[1]]),
                 f"{ANOTHER_INPUT}: d log s_1 / d x_3": sp.diff(sp.log(s[0]), x[2]),
             },
         ),
@@ -285,6 +316,8 @@ def _registry():
             {
                 "np.log computed in float16 (11.09375)": np.log(np.finfo(np.float16).max),
                 "11.09, which float16 rounds up": 11.09,
+                "log2 instead of log": math.log2(65504),
+                "rounded up to 1 decimal": 11.1,
                 f"{ANOTHER_INPUT}: float32's threshold": math.log(float(np.finfo(np.float32).max)),
             },
         ),
@@ -294,6 +327,9 @@ def _registry():
             {
                 "no max subtraction": lambda v: np.log(np.sum(np.exp(v), axis=-1)),
                 "the max not added back": lambda v: np.log(np.sum(np.exp(v - v.max(axis=-1, keepdims=True)), axis=-1)),
+                "shifted by the row's min": lambda v: (
+                    v.min(axis=-1) + np.log(np.sum(np.exp(v - v.min(axis=-1, keepdims=True)), axis=-1))
+                ),
                 f"{ANOTHER_INPUT}: always the slide's logsumexp": _fixed(scipy.special.logsumexp([2.0, 1.0, 0.1])),
             },
         ),
@@ -303,6 +339,10 @@ def _registry():
             {
                 "log of softmax": lambda v: np.log(_softmax(v)),
                 "only the max subtracted": lambda v: v - v.max(axis=-1, keepdims=True),
+                "the max of the whole matrix subtracted": lambda v: (
+                    (v - v.max()) - np.log(np.sum(np.exp(v - v.max()), axis=-1, keepdims=True))
+                ),
+                "the +1e-8 hack": lambda v: np.log(_softmax(v) + 1e-8),
                 f"{ANOTHER_INPUT}: always log_softmax of the slide's scores": _fixed(
                     scipy.special.log_softmax([2.0, 1.0, 0.1])
                 ),
@@ -316,6 +356,7 @@ def _registry():
                 "the slide's wrong 1.4603": 1.4603,
                 "log 10, a uniform guess": math.log(10),
                 f"{ANOTHER_INPUT}: the floor for 3 classes": networks.double_softmax_floor(3),
+                "the floor in bits": networks.double_softmax_floor(10) / math.log(2),
             },
         ),
         # ---------------------------------------------------------------- 06
@@ -325,6 +366,7 @@ def _registry():
             {
                 "the first logit only": numerics.sigmoid(SPAM[0]),
                 "the other class": numerics.sigmoid(SPAM[1] - SPAM[0]),
+                "half the difference": numerics.sigmoid((SPAM[0] - SPAM[1]) / 2),
                 f"{ANOTHER_INPUT}: the answer for [2, 0.5]": numerics.sigmoid(2.0 - 0.5),
             },
         ),
@@ -334,6 +376,8 @@ def _registry():
             {
                 "softmax over the labels": _softmax(PHOTOS),
                 "the probabilities of absence": 1 - numerics.sigmoid(PHOTOS),
+                "sigmoid(2x), the [x, -x] pairing": numerics.sigmoid(2 * PHOTOS),
+                "thresholded 0/1 tags": (numerics.sigmoid(PHOTOS) > 0.5).astype(float),
                 f"{ANOTHER_INPUT}: the photos in the other order": numerics.sigmoid(PHOTOS[::-1]),
             },
         ),
@@ -345,6 +389,7 @@ def _registry():
                 "the sum": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) * 4,
                 "in bits": float(numerics.cross_entropy(CE_LOGITS, CE_LABELS)) / math.log(2),
                 "the +1e-8 hack": float(-np.log(_softmax(CE_LOGITS)[np.arange(4), CE_LABELS] + 1e-8).mean()),
+                "the underflowing sample left out": float(numerics.cross_entropy(CE_LOGITS[:3], CE_LABELS[:3])),
                 f"{ANOTHER_INPUT}: the loss for labels [0, 1, 3, 1]": float(
                     numerics.cross_entropy(CE_LOGITS, np.array([0, 1, 3, 1]))
                 ),
@@ -356,27 +401,33 @@ def _registry():
             {
                 "eps over the other classes only": np.where(np.eye(4)[2] > 0, 0.9, 0.1 / 3),
                 "the plain one-hot": np.eye(4)[2],
+                "eps / n forgotten on the true class (sums to 0.975)": np.where(np.eye(4)[2] > 0, 0.9, 0.025),
                 f"{ANOTHER_INPUT}: the target for class 0": 0.9 * np.eye(4)[0] + 0.1 / 4,
             },
         ),
         # ---------------------------------------------------------------- 08
         networks.check_top_k: Entry(
-            lambda a: networks.check_top_k(a[0], a[1], TOPK_LOGITS, k=5),
-            _top_k(TOPK_LOGITS),
+            lambda a: networks.check_top_k(a[0], a[1], TOPK_LOGITS, k=5, temperature=2.0),
+            _top_k(TOPK_LOGITS / 2),
             {
-                "the right classes, least probable first": (_top_k(TOPK_LOGITS)[0][::-1], _top_k(TOPK_LOGITS)[1][::-1]),
-                "softmax over the top-5 logits only": (
-                    _top_k(TOPK_LOGITS)[0],
-                    _softmax(TOPK_LOGITS[_top_k(TOPK_LOGITS)[0]]),
+                "the right classes, least probable first": (
+                    _top_k(TOPK_LOGITS / 2)[0][::-1],
+                    _top_k(TOPK_LOGITS / 2)[1][::-1],
                 ),
-                f"{ANOTHER_INPUT}: the top-5 of the logits in reverse": _top_k(TOPK_LOGITS[::-1]),
+                "softmax over the top-5 logits only": (
+                    _top_k(TOPK_LOGITS / 2)[0],
+                    _softmax(TOPK_LOGITS[_top_k(TOPK_LOGITS / 2)[0]] / 2),
+                ),
+                "the temperature forgotten (T = 1)": _top_k(TOPK_LOGITS),
+                "the right classes counted from 1": (_top_k(TOPK_LOGITS / 2)[0] + 1, _top_k(TOPK_LOGITS / 2)[1]),
+                f"{ANOTHER_INPUT}: the top-5 of the logits in reverse": _top_k(TOPK_LOGITS[::-1] / 2),
             },
         ),
         networks.check_fitted_temperature: Entry(
             lambda a: networks.check_fitted_temperature(a, CAL_LOGITS, CAL_LABELS),
             round(
                 float(__import__("softmax_teach.calibration", fromlist=["x"]).fit_temperature(CAL_LOGITS, CAL_LABELS)),
-                1,
+                2,
             ),
             {
                 "1/T": 1
@@ -394,8 +445,18 @@ def _registry():
             {
                 "the plain mean, padding included": lambda e, m: e.mean(dim=1),
                 "divided by the padded length": lambda e, m: (e * m.unsqueeze(-1)).sum(1) / e.shape[1],
+                "summed over the padding too, divided by the real count": lambda e, m: (
+                    e.sum(1) / m.sum(1, keepdim=True).clamp(min=1)
+                ),
                 "no clamp: nan for a row of padding only": lambda e, m: (
                     (e * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)
+                ),
+                "the mask without its trailing axis in the product": lambda e, m: (
+                    (e * m).sum(1) / m.sum(1, keepdim=True).clamp(min=1)
+                ),
+                "the inverted mask: the mean of the padding": lambda e, m: _masked_mean(e, ~m),
+                "max pooling over the real tokens": lambda e, m: (
+                    e.masked_fill(~m.unsqueeze(-1), float("-inf")).max(1).values
                 ),
                 f"{ANOTHER_INPUT}: always the masked mean of the first batch": _fixed(_masked_mean_of_first_case()),
             },
@@ -417,17 +478,42 @@ def _registry():
                 "keep the top 3": _keep_top(3),
                 "drop the class that crosses top_p": lambda v, top_p: _strict_nucleus(v, top_p),
                 "in sorted order, not the tokens' order": lambda v, top_p: np.sort(_right_top_p(v, top_p))[::-1],
+                "sorted ascending, np.argsort(p)": lambda v, top_p: temperature._nucleus_in_order(
+                    _softmax(v), top_p, np.argsort(_softmax(v))
+                ),
+                "the cumsum in the tokens' order, not sorted": lambda v, top_p: temperature._nucleus_in_order(
+                    _softmax(v), top_p, np.arange(len(v))
+                ),
                 f"{ANOTHER_INPUT}: always the nucleus of the notebook's logits at 0.75": _fixed(
                     _right_top_p(np.array([3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0]), 0.75)
                 ),
             },
         ),
+        temperature.check_min_p: Entry(
+            temperature.check_min_p,
+            _right_min_p,
+            {
+                "an absolute threshold p >= min_p": _absolute_min_p,
+                "cut at T = 1, the temperature applied after": _min_p_filter_first,
+                "not renormalised": lambda v, t, m: np.where(
+                    _softmax(np.asarray(v) / t) >= m * _softmax(np.asarray(v) / t).max(),
+                    _softmax(np.asarray(v) / t),
+                    0.0,
+                ),
+                f"{ANOTHER_INPUT}: always the min-p distribution of the notebook's logits at T = 1": _fixed(
+                    _right_min_p(np.array([3.2, 2.9, 2.1, 1.8, 1.0, 0.6, -0.5, -2.0]), 1.0, 0.2)
+                ),
+            },
+        ),
         temperature.check_temperature_for_max_probability: Entry(
-            lambda a: temperature.check_temperature_for_max_probability(a, np.array([2.0, 1.0, 0.1]), 0.9),
-            0.43,
+            lambda a: temperature.check_temperature_for_max_probability(
+                a, np.array([2.0, 1.0, 0.1]), 0.9, tolerance=0.001, decimals=3
+            ),
+            0.432,
             {
                 "T = 1": 1.0,
                 "1/T": 1 / 0.432,
+                "rounded to 2 decimals": 0.43,
                 f"{ANOTHER_INPUT}: the temperature for 0.7": _temperature_for(basics.SLIDE_LOGITS, 0.7),
             },
         ),
@@ -447,6 +533,9 @@ def _registry():
             {
                 "the sign flipped": (_softmax(H / 0.5) - np.eye(3)[0]) / 0.5,
                 "1/T forgotten": np.eye(3)[0] - _softmax(H / 0.5),
+                "the gradient of pi(a), not of log pi(a)": _softmax(H / 0.5)[0]
+                * (np.eye(3)[0] - _softmax(H / 0.5))
+                / 0.5,
                 f"{ANOTHER_INPUT}: the gradient for action 2": (np.eye(3)[2] - _softmax(H / 0.5)) / 0.5,
             },
         ),
@@ -475,6 +564,8 @@ def _registry():
             {
                 "no /n and no penalty": X_SMALL.T @ (_softmax(X_SMALL @ W_SMALL) - np.eye(3)[Y_SMALL]),
                 "no penalty": _weight_gradient(X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.0),
+                "half the penalty's gradient": _weight_gradient(X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.0)
+                + 0.25 * W_SMALL,
                 f"{ANOTHER_INPUT}: the gradient for l2 = 0.1": _weight_gradient(
                     X_SMALL, Y_SMALL, W_SMALL, B_SMALL, 0.1
                 ),
@@ -496,20 +587,25 @@ def _registry():
             {
                 "no mask": _softmax(attention.EXERCISE_QUERIES @ attention.EXERCISE_KEYS.T / np.sqrt(3)),
                 "no 1/√d": attention.causal_weights(attention.EXERCISE_QUERIES, attention.EXERCISE_KEYS, scale=False),
+                "scaled by √n_keys = 2 instead of √d": _softmax(
+                    attention.EXERCISE_QUERIES @ attention.EXERCISE_KEYS.T / 2 + attention._causal_bias(4)
+                ),
                 f"{ANOTHER_INPUT}: queries and keys swapped": attention.causal_weights(
                     attention.EXERCISE_KEYS, attention.EXERCISE_QUERIES
                 ),
             },
         ),
         attention.check_merged_state: Entry(
-            lambda a: attention.check_merged_state(a, [1.0, 3.0, 2.0], [5.0, 0.0]),
-            (5.0, float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 5.0, 0.0]) - 5.0))),
+            attention.check_merged_state,
+            _right_merge,
             {
-                "the sums added as they are": (5.0, float(np.exp([-2.0, 0.0, -1.0]).sum() + np.exp([0.0, -5.0]).sum())),
-                "the first block's max": (3.0, float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 5.0, 0.0]) - 3.0))),
-                f"{ANOTHER_INPUT}: the state of blocks [1, 3, 2] and [4, 0]": (
-                    4.0,
-                    float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 4.0, 0.0]) - 4.0)),
+                "the sums added as they are": lambda m_a, l_a, m_b, l_b: (max(m_a, m_b), l_a + l_b),
+                "only l_a rescaled (right when block b holds the max)": lambda m_a, l_a, m_b, l_b: (
+                    max(m_a, m_b),
+                    l_a * np.exp(m_a - max(m_a, m_b)) + l_b,
+                ),
+                f"{ANOTHER_INPUT}: always the state of blocks [1, 3, 2] and [5, 0]": _fixed(
+                    (5.0, float(np.exp(scipy.special.logsumexp([1.0, 3.0, 2.0, 5.0, 0.0]) - 5.0)))
                 ),
             },
         ),
@@ -544,6 +640,9 @@ def _registry():
                     0.0,
                 ),
                 "T = 1": numerics.sampling_probabilities(generation.EXERCISE_LOGITS, top_k=3),
+                "rounded to 2 decimals": np.round(
+                    numerics.sampling_probabilities(generation.EXERCISE_LOGITS, temperature=0.5, top_k=3), 2
+                ),
                 f"{ANOTHER_INPUT}: top-k 2": numerics.sampling_probabilities(
                     generation.EXERCISE_LOGITS, temperature=0.5, top_k=2
                 ),
@@ -555,6 +654,7 @@ def _registry():
             {
                 "a GRU with one gate": generation.char_lm_parameter_count(32, 256, gates=1),
                 "no biases": generation.char_lm_parameter_count(32, 256, biases=False),
+                "only the GRU's recurrent weights": 3 * 256 * 256,
                 f"{ANOTHER_INPUT}: the count for hidden_dim = 32": generation.char_lm_parameter_count(32, 32),
             },
         ),
@@ -662,6 +762,7 @@ _CHECKS = [
     networks.check_masked_mean,
     temperature.check_temperature_softmax,
     temperature.check_top_p,
+    temperature.check_min_p,
     temperature.check_temperature_for_max_probability,
     bandits.check_boltzmann_probabilities,
     bandits.check_policy_gradient,
@@ -725,3 +826,29 @@ def test_a_number_may_be_a_numpy_scalar_or_a_0d_array(registry):
             if not feedback.passed:
                 refused.append(f"{check.__name__} refuses a {type(variant).__name__}: {feedback.message}")
     assert not refused, "\n".join(refused)
+
+
+def _is_rounding_of(answer, right):
+    """True when ``answer`` equals ``right`` rounded (or cut off) to some number of decimals."""
+    try:
+        got, want = np.asarray(answer, dtype=float), np.asarray(right, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if got.shape != want.shape:
+        return False
+    return any(
+        np.allclose(got, np.round(want, k), rtol=0, atol=1e-9) or np.allclose(got, np.trunc(want * 10**k) / 10**k)
+        for k in range(1, 8)
+    )
+
+
+@pytest.mark.parametrize("check", _CHECKS, ids=_ids(_CHECKS))
+def test_no_wrong_answer_is_called_rounded_unless_it_is_the_right_one_rounded(check, registry):
+    """Issue 19: a wrong method whose answer lands within 0.05 was told "right only to 1 decimal"."""
+    entry = registry[check]
+    misnamed = []
+    for name, answer in entry.wrong.items():
+        message = entry.call(answer).message
+        if ("right only to" in message or "cut off after" in message) and not _is_rounding_of(answer, entry.right):
+            misnamed.append(f"{name}: {message}")
+    assert not misnamed, "wrong methods diagnosed as rounding:\n  " + "\n  ".join(misnamed)

@@ -17,7 +17,7 @@ from softmax_teach.exercises.basics import (
 from softmax_teach.exercises.core import call_learner_function
 from softmax_teach.exercises.temperature import check_temperature_for_max_probability
 
-TARGET = np.array([0.5, 0.25, 0.25])
+TARGET = np.array([0.6, 0.3, 0.1])  # notebook 01: all different, so a scale is never a coincidence
 
 
 # --------------------------------------------------------------------------- check_logits_for
@@ -35,11 +35,15 @@ def test_any_shift_of_log_p_is_accepted(shift):
     [
         (TARGET, "probabilities themselves"),
         (2 * np.log(TARGET), "scaled by 2"),
-        (np.log2(TARGET), "log base 2"),
-        (np.log10(TARGET), "log base 10"),
+        (np.log2(TARGET), "log2(p)"),
+        (np.log2(TARGET).round(2), "log2(p)"),
+        (np.log10(TARGET), "log10(p)"),
+        (-np.log(TARGET), "sign is flipped"),
+        (np.log(TARGET).round(1), "typed too coarsely"),
+        (np.log(TARGET).round(2) + 3, "typed too coarsely"),
         ([1.0, 2.0], "shape (2,)"),
         ([0.0, -np.inf, 0.0], "finite score"),
-        ([3.0, 0.0, 1.0], "not [0.5"),
+        ([3.0, 0.0, 1.0], "not [0.6"),
         ("abc", "should be numbers"),
     ],
 )
@@ -47,6 +51,26 @@ def test_wrong_logits_get_a_specific_message(answer, expected_phrase):
     feedback = check_logits_for(answer, TARGET)
     assert not feedback.passed
     assert expected_phrase in feedback.message
+
+
+@pytest.mark.parametrize("answer", [[1.0, 0.0, 0.0], [2.0, 1.0, 0.0], [0.69, 0.0, 0.0], np.log([0.5, 0.25, 0.25])])
+def test_a_guess_is_not_called_scaled_unless_it_is(answer):
+    """Issue 19: with the old target [0.5, 0.25, 0.25] every [a, b, b] was "log(p) scaled by k"."""
+    feedback = check_logits_for(answer, TARGET)
+    assert not feedback.passed
+    assert "scaled" not in feedback.message and "log2" not in feedback.message, feedback.message
+    assert "softmax of your logits is" in feedback.message.lower()
+
+
+def test_a_tied_target_names_only_a_recognised_scale():
+    tied = np.array([0.5, 0.25, 0.25])
+    assert "scaled" not in check_logits_for([2.0, 0.0, 0.0], tied).message  # any [a, b, b] is a multiple here
+    assert "too coarsely" in check_logits_for([0.69, 0.0, 0.0], tied).message  # ln 2 to 2 decimals
+    assert check_logits_for(np.log(tied) - 1, tied)
+
+
+def test_the_shift_is_printed_with_its_sign():
+    assert "log(p) - 1.5" in check_logits_for(np.log(TARGET) - 1.5, TARGET).message
 
 
 def test_check_logits_for_rejects_a_target_that_is_not_a_distribution():
@@ -70,8 +94,8 @@ def _solve_temperature_with_bisection(target=0.9):
 
 
 def check_temperature_for_top_probability(answer, target=0.9):
-    """Notebook 01's call: the slide's scores, top probability within 0.001 of the target."""
-    return check_temperature_for_max_probability(answer, SLIDE_LOGITS, target, tolerance=0.001)
+    """Notebook 01's call: the slide's scores, top probability within 0.001 of the target, T to 3 decimals."""
+    return check_temperature_for_max_probability(answer, SLIDE_LOGITS, target, tolerance=0.001, decimals=3)
 
 
 def test_the_temperature_found_by_bisection_on_torch_is_accepted():
@@ -97,6 +121,24 @@ def test_wrong_temperatures_say_which_way_to_go(answer, expected_phrase):
     feedback = check_temperature_for_top_probability(answer)
     assert not feedback.passed
     assert expected_phrase in feedback.message
+
+
+@pytest.mark.parametrize(("answer", "neighbour"), [(0.43, "T=0.44"), (0.44, "T=0.43"), (0.4, "T=0.5"), (0.5, "T=0.4")])
+def test_a_temperature_with_too_few_decimals_is_told_it_needs_more(answer, neighbour):
+    """A review: 0.43 (the right 0.43204 to 2 decimals) was told "raise T", then 0.44 "lower T"."""
+    feedback = check_temperature_for_top_probability(answer)
+    assert not feedback.passed and neighbour in feedback.message and "lies between the two" in feedback.message
+    assert "give T to 3 decimals" in feedback.message, feedback.message
+
+
+def test_a_temperature_whose_neighbour_is_on_the_same_side_only_gets_a_direction():
+    feedback = check_temperature_for_top_probability(0.42)  # 0.43 is still too sharp
+    assert "raise T" in feedback.message and "decimals" not in feedback.message, feedback.message
+
+
+def test_an_inverted_temperature_is_named():
+    feedback = check_temperature_for_top_probability(2.315)  # 1 / 0.43204: the logits multiplied by T
+    assert not feedback.passed and "you inverted T" in feedback.message, feedback.message
 
 
 def test_temperature_check_rejects_an_impossible_target():
@@ -225,6 +267,9 @@ def test_column_probabilities_from_scipy_and_torch_pass():
     [
         (scipy.special.softmax(STUDENT_SCORES, axis=1), "each student is a column"),
         (scipy.special.softmax(STUDENT_SCORES, axis=None), "whole table"),
+        # A review: the axis slip typed from the 4-decimal printout got only "differs at index (0, 0)".
+        (scipy.special.softmax(STUDENT_SCORES, axis=1).round(4), "each student is a column"),
+        (scipy.special.softmax(STUDENT_SCORES, axis=None).round(4), "whole table"),
         (np.exp(STUDENT_SCORES), "exponentials"),
         (np.exp(STUDENT_SCORES - STUDENT_SCORES.max(axis=0)), "exponentials"),
         (np.zeros(3), "shape (3,)"),

@@ -67,6 +67,9 @@ def test_cross_entropy_gradient_mistakes_are_named():
         (p / 2, "you forgot to subtract y"),
         (-y / p / 2, "gradient with respect to the probabilities"),
         (p - y, "divide p - y by the batch size 2"),
+        # A review: both got only "differs at index (0, 0)".
+        ((p - y) / 6, "divided by all 6 entries"),
+        ((p - y) / 3, "divided by the number of classes, 3"),
     ]
     for answer, phrase in cases:
         verdict = check_cross_entropy_gradient(answer, logits, labels)
@@ -120,6 +123,10 @@ def test_log_softmax_derivative_accepts_any_form_and_names_the_slips():
     assert "diagonal case" in check_log_softmax_derivative(1 - s[1], x).message
     assert "not the logits" in check_log_softmax_derivative(sp.Symbol("y"), x).message
     assert not check_log_softmax_derivative(sp.diff(sp.log(s[0]), x[2]), x)  # the derivative for x_3
+    # A review: a 1x1 Matrix raised TypeError ("only 0-dimensional arrays ...") instead of feedback.
+    one_by_one = check_log_softmax_derivative(sp.Matrix([-s[1]]), x)
+    assert not one_by_one and "1x1 sympy Matrix" in one_by_one.message and "M[0]" in one_by_one.message
+    assert "1x3 sympy Matrix" in check_log_softmax_derivative(sp.Matrix([s]), x).message
 
 
 # --------------------------------------------------------------------------- precision and input forms (issue 10)

@@ -75,3 +75,55 @@ def test_perplexity_rounded_to_the_stated_3_decimals_passes():
     assert check_perplexity(2.416)
     assert check_perplexity(np.array(2.416))
     assert not check_perplexity(2.42)
+
+
+def test_filtered_distribution_accepts_the_4_decimals_printed_and_calls_fewer_rounded():
+    import numpy as np
+
+    from softmax_teach import sampling_probabilities, softmax
+    from softmax_teach.exercises.generation import EXERCISE_LOGITS, check_filtered_distribution
+
+    right = sampling_probabilities(EXERCISE_LOGITS, temperature=0.5, top_k=3)
+    assert check_filtered_distribution(np.round(right, 4))
+    verdict = check_filtered_distribution(np.round(right, 2))
+    assert not verdict and "only to 2 decimals" in verdict.message
+    # The unrenormalised slip typed in at 4 decimals is still named as that slip, not as rounding.
+    tempered = softmax(EXERCISE_LOGITS / 0.5)
+    verdict = check_filtered_distribution(np.round(np.where(right > 0, tempered, 0), 4))
+    assert not verdict and "renormalise" in verdict.message
+    assert not check_filtered_distribution(right * 1.01)
+
+
+def test_char_lm_parameters_name_the_notebooks_starting_answer():
+    from softmax_teach.exercises.generation import check_char_lm_parameters
+
+    verdict = check_char_lm_parameters(3 * 256 * 256, hidden_dim=256, vocab_size=32)
+    assert not verdict and "recurrent weights" in verdict.message
+
+
+def test_perplexity_names_the_loss_in_bits_and_the_mean_of_one_over_p():
+    from softmax_teach.exercises.generation import EXERCISE_PROBABILITIES
+
+    p = np.asarray(EXERCISE_PROBABILITIES, dtype=float)
+    bits = -np.log2(p).mean()
+    for answer in (bits, round(bits, 3)):
+        verdict = check_perplexity(answer)
+        assert not verdict and "in bits" in verdict.message, verdict.message
+    for answer in ((1 / p).mean(), round((1 / p).mean(), 3)):
+        verdict = check_perplexity(answer)
+        assert not verdict and "mean(1/p)" in verdict.message, verdict.message
+    assert check_perplexity(2**bits) and check_perplexity(10 ** -np.log10(p).mean())  # any base is right
+
+
+def test_char_lm_parameters_names_one_bias_per_gate_a_missing_embedding_and_head_bias():
+    from softmax_teach.exercises.generation import char_lm_parameter_count, check_char_lm_parameters
+
+    right = char_lm_parameter_count(32, 256)
+    for answer, words in (
+        (right - 3 * 256, "one bias per gate"),
+        (right - 32 * 32, "embedding"),
+        (right - 32, "head's bias"),
+    ):
+        verdict = check_char_lm_parameters(answer, hidden_dim=256, vocab_size=32)
+        assert not verdict and words in verdict.message, (answer, verdict.message)
+    assert "not the count" in check_char_lm_parameters(right + 1, hidden_dim=256, vocab_size=32).message

@@ -148,3 +148,78 @@ def test_a_wrong_loss_gets_a_direction_not_the_value():
     right = torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(LABELS)).item()
     verdict = check_cross_entropy(right + 1.0, LOGITS, LABELS)
     assert not verdict and "too high" in verdict.message and f"{right:.4g}" not in verdict.message
+
+
+def test_a_smoothed_target_without_eps_over_n_on_the_true_class_is_named_not_called_rounded():
+    """Issue 19, NB07 exercise 2: [0.025, 0.025, 0.9, 0.025] was told it was right only to 1 decimal."""
+    from softmax_teach.exercises.losses import check_smoothed_target
+
+    message = check_smoothed_target([0.025, 0.025, 0.9, 0.025], label=2, n_classes=4, label_smoothing=0.1).message
+    assert "sums to 0.975" in message and "rounded" not in message
+    message = check_smoothed_target([0.1, 0.1, 0.9, 0.1], label=2, n_classes=4, label_smoothing=0.1).message
+    assert "does not sum to 1" in message
+    # The right row rounded to 2 decimals sums to 1.02: that is rounding, and it is named as such.
+    message = check_smoothed_target([0.03, 0.03, 0.93, 0.03], label=2, n_classes=4, label_smoothing=0.1).message
+    assert "right only to 2 decimals" in message
+
+
+def test_a_mean_that_leaves_out_the_underflowing_sample_is_named():
+    from softmax_teach.exercises.losses import check_cross_entropy
+    from softmax_teach.numerics import cross_entropy
+
+    logits = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4], [0.0, 800.0, 0.0, 0.0]])
+    labels = np.array([1, 0, 2, 0])
+    first_three = cross_entropy(logits[:3], labels[:3])
+    message = check_cross_entropy(first_three, logits, labels).message
+    assert "sample 3 counts too" in message
+
+
+EXERCISE_LOGITS = np.array([[1.0, 3.0, -1.0, 0.5], [2.5, 0.0, 0.0, -2.0], [0.1, 0.2, 0.3, 0.4], [0.0, 800.0, 0.0, 0.0]])
+EXERCISE_LABELS = np.array([1, 0, 2, 0])
+
+
+def test_the_loss_check_holds_its_stated_4_decimals_and_shows_the_number_given():
+    """Findings 07 #9: rtol=1e-6 of a loss of 200.43 let 3 decimals pass, and 6 digits hid the difference."""
+    right = torch.nn.functional.cross_entropy(torch.tensor(EXERCISE_LOGITS), torch.tensor(EXERCISE_LABELS)).item()
+    assert check_cross_entropy(right, EXERCISE_LOGITS, EXERCISE_LABELS)
+    assert check_cross_entropy(round(right, 4), EXERCISE_LOGITS, EXERCISE_LABELS)
+    assert "right only to 3 decimals" in check_cross_entropy(round(right, 3), EXERCISE_LOGITS, EXERCISE_LABELS).message
+    for wrong in (round(right, 4) - 0.0002, round(right, 4) + 0.0002):  # wrong in the 4th decimal
+        verdict = check_cross_entropy(wrong, EXERCISE_LOGITS, EXERCISE_LABELS)
+        assert not verdict and f"your loss is {wrong:.4f}" in verdict.message
+        assert f"{round(right, 3)}," not in verdict.message
+
+
+def test_the_clamped_log_is_named_at_fewer_decimals_and_np_clip_by_name():
+    """Findings 07 #9, #10: the +1e-8 value typed to 3 decimals, and np.clip, which gives the same value."""
+    rows = np.arange(4)
+    p = torch.softmax(torch.tensor(EXERCISE_LOGITS), dim=-1).numpy()[rows, EXERCISE_LABELS]
+    for answer in (-np.log(p + 1e-8).mean(), round(-np.log(p + 1e-8).mean(), 3), -np.log(np.clip(p, 1e-8, 1)).mean()):
+        verdict = check_cross_entropy(answer, EXERCISE_LOGITS, EXERCISE_LABELS)
+        assert not verdict and "np.clip(p, 1e-8, 1)" in verdict.message and "p + 1e-8" in verdict.message
+
+
+@pytest.mark.parametrize("peak", [0, 1, 3])
+def test_a_smoothed_target_with_its_peak_on_another_class_is_named(peak):
+    """Findings 07 #11: the right values with 1 - eps + eps/n on the wrong class (1-based, or a typo)."""
+    row = 0.9 * np.eye(4)[peak] + 0.1 / 4
+    verdict = check_smoothed_target(row, label=2, n_classes=4, label_smoothing=0.1)
+    assert not verdict and f"sits on class {peak}, and the true class is 2" in verdict.message
+
+
+def test_two_class_probability_names_half_the_difference_and_the_second_logit():
+    from softmax_teach.numerics import sigmoid
+
+    a, b = 1.5, -1.0  # notebook 06's logits: a + b, (a - b)/2 and the other slips give distinct values
+    assert "left out the 2" in check_two_class_probability(round(float(sigmoid((a - b) / 2)), 4), [a, b]).message
+    assert "not a sum" in check_two_class_probability(sigmoid(a + b), [a, b]).message
+    assert "second logit" in check_two_class_probability(sigmoid(b), [a, b]).message
+
+
+def test_multilabel_names_doubled_halved_and_thresholded_logits():
+    from softmax_teach.numerics import sigmoid
+
+    logits = np.array([[2.0, -1.0, 0.5], [-3.0, 0.0, 4.0]])
+    assert "sigmoid(2x)" in check_multilabel_probabilities(sigmoid(2 * logits), logits).message
+    assert "x / 2" in check_multilabel_probabilities(sigmoid(logits / 2), logits).message
+    assert "0/1 decisions" in check_multilabel_probabilities(sigmoid(logits) > 0.5, logits).message

@@ -61,7 +61,8 @@ def test_float16_thresholds_rounded_down_are_accepted(answer):
         (math.log10(float(np.finfo(np.float64).max)), "float64", "log10"),
         (89, "float32", "89 is the first integer"),
         (-87.3, "float32", "underflow end"),
-        (11.1, "float16", "past the threshold"),  # was "expected 11.0899": a hint, not the value
+        (11.1, "float16", "rounded to 1 decimal, and it was rounded up"),  # a review: was only "past the threshold"
+        (math.log2(65504), "float16", "log2"),  # a review: was only "past the threshold"
         (11.09, "float16", "rounds up past the threshold"),
         (11.0, "float16", "so is exp of larger"),
         ("big", "float64", "should be a number"),
@@ -120,6 +121,16 @@ def global_max(x):
     return m + np.log(np.sum(np.exp(x - m), axis=-1))
 
 
+def shifts_by_the_min(x):
+    m = np.min(x, axis=-1, keepdims=True)
+    return m[..., 0] + np.log(np.sum(np.exp(x - m), axis=-1))
+
+
+def shifts_by_the_mean(x):
+    m = np.mean(x, axis=-1, keepdims=True)
+    return m[..., 0] + np.log(np.sum(np.exp(x - m), axis=-1))
+
+
 def max_without_keepdims(x):
     m = np.max(x, axis=-1)
     return m + np.log(np.sum(np.exp(x - m), axis=-1))
@@ -135,6 +146,9 @@ def max_without_keepdims(x):
         (whole_matrix, ["whole matrix"]),
         (global_max, ["max of the whole matrix"]),
         (max_without_keepdims, ["raised ValueError", "keepdims=True"]),
+        # A review: both passed while every test row had a spread of at most 2.
+        (shifts_by_the_min, ["1000 apart", "row's min, not its max"]),
+        (shifts_by_the_mean, ["1500 apart", "row's mean, not its max"]),
     ],
 )
 def test_typical_logsumexp_mistakes_are_named(function, expected_phrases):
@@ -178,6 +192,12 @@ def naive_log_softmax(x):
     return x - np.log(np.sum(np.exp(x), axis=-1, keepdims=True))
 
 
+def whole_matrix_max_log_softmax(x):
+    """Issue 19 (04 [30]): this passed every case before rows far apart were added."""
+    shifted = x - np.max(x)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
 @pytest.mark.parametrize(
     ("function", "expected_phrases"),
     [
@@ -191,8 +211,22 @@ def naive_log_softmax(x):
         ),
         (lambda x: scipy.special.log_softmax(x, axis=None), ["whole matrix"]),
         (lambda x: scipy.special.log_softmax(x, axis=0), ["each column"]),
+        (whole_matrix_max_log_softmax, ["max of the whole matrix", "each row's own max"]),
+        (lambda x: np.log(scipy.special.softmax(x, axis=-1) + 1e-8), ["1e-8", "-18.42", "log domain"]),
+        (lambda x: np.log(np.clip(scipy.special.softmax(x, axis=-1), 1e-300, None)), ["np.clip", "-690.8"]),
     ],
-    ids=["log-of-softmax", "naive", "probabilities", "no-lse", "no-max", "whole-matrix", "axis-0"],
+    ids=[
+        "log-of-softmax",
+        "naive",
+        "probabilities",
+        "no-lse",
+        "no-max",
+        "whole-matrix",
+        "axis-0",
+        "whole-matrix-max",
+        "plus-1e-8",
+        "clip",
+    ],
 )
 def test_typical_log_softmax_mistakes_are_named(function, expected_phrases):
     feedback = check_log_softmax(function)

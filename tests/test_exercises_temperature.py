@@ -5,6 +5,8 @@ import pytest
 import torch
 
 from softmax_teach.exercises.temperature import (
+    _strict_nucleus,
+    check_min_p,
     check_temperature_for_max_probability,
     check_temperature_softmax,
     check_top_p,
@@ -128,3 +130,73 @@ def test_a_nucleus_in_sorted_order_fails_on_the_shuffled_case():
     assert check_top_p(lambda logits, top_p: torch_top_p(logits, top_p))
     verdict = check_top_p(sorted_nucleus)
     assert not verdict and "sorted order" in verdict.message
+
+
+def test_a_nucleus_walked_in_the_wrong_order_is_named():
+    """Review of NB10 exercise 2: ascending argsort and a cumsum without sorting got only a generic message."""
+
+    def walked(order_of):
+        def nucleus(logits, top_p):
+            p = torch_temperature_softmax(logits, 1.0)
+            order = order_of(p)
+            keep = np.zeros(len(p), dtype=bool)
+            keep[order[(np.cumsum(p[order]) - p[order]) < top_p]] = True
+            return np.where(keep, p, 0.0) / p[keep].sum()
+
+        return nucleus
+
+    ascending = check_top_p(walked(np.argsort))
+    assert not ascending and "ascending order" in ascending.message and "np.argsort(-p)" in ascending.message
+    unsorted = check_top_p(walked(lambda p: np.arange(len(p))))
+    assert not unsorted and "without sorting" in unsorted.message
+    # typed in at the printed 4 decimals, still the same slip
+    rounded = check_top_p(lambda logits, top_p: np.round(walked(np.argsort)(logits, top_p), 4))
+    assert "ascending order" in rounded.message
+
+
+def test_a_nucleus_rounded_to_the_printed_precision_passes_and_coarser_is_called_rounded():
+    """Issue 19, NB10 exercise 2: a right nucleus rounded to 4 decimals was told it does not sum to 1."""
+    assert check_top_p(lambda logits, top_p: np.round(torch_top_p(logits, top_p), 4))
+    message = check_top_p(lambda logits, top_p: np.round(torch_top_p(logits, top_p), 2)).message
+    assert "right only to 2 decimals" in message and "sum to 1" not in message
+    # A slip copied at 4 decimals is still that slip, not "rounding".
+    strict = check_top_p(
+        lambda logits, top_p: np.round(_strict_nucleus(torch_temperature_softmax(logits, 1.0), top_p), 4)
+    )
+    assert "dropped the class" in strict.message
+
+
+def torch_min_p(logits, temperature, min_p):
+    p = torch.softmax(torch.tensor(logits) / temperature, dim=-1)
+    kept = torch.where(p >= min_p * p.max(), p, torch.zeros_like(p))
+    return (kept / kept.sum()).numpy()
+
+
+def test_min_p_from_an_independent_implementation_passes_also_rounded_to_4_decimals():
+    assert check_min_p(torch_min_p)
+    assert check_min_p(lambda *args: np.round(torch_min_p(*args), 4))
+    message = check_min_p(lambda *args: np.round(torch_min_p(*args), 3)).message
+    assert "right only to 3 decimals" in message
+
+
+def test_min_p_mistakes_are_named():
+    def absolute(logits, temperature, min_p):
+        p = torch_temperature_softmax(logits, temperature)
+        kept = np.where(p >= min_p, p, 0.0)
+        return kept / kept.sum()
+
+    def filter_first(logits, temperature, min_p):
+        survivors = torch_min_p(logits, 1.0, min_p) > 0
+        return torch_temperature_softmax(np.where(survivors, logits, -np.inf), temperature)
+
+    def unrenormalised(logits, temperature, min_p):
+        p = torch_temperature_softmax(logits, temperature)
+        return np.where(p >= min_p * p.max(), p, 0.0)
+
+    assert "is relative" in check_min_p(absolute).message
+    assert "cut at T = 1" in check_min_p(filter_first).message
+    assert "did not renormalise" in check_min_p(unrenormalised).message
+    assert "divide the logits by T=2 first" in check_min_p(lambda x, t, m: torch_min_p(x, 1.0, m)).message
+    assert "sorted order" in check_min_p(lambda *args: np.sort(torch_min_p(*args))[::-1]).message
+    assert "no parentheses" in check_min_p(3).message
+    assert "raised ZeroDivisionError" in check_min_p(lambda *args: 1 / 0).message

@@ -10,10 +10,13 @@ from torch.nn import functional as F
 
 from softmax_teach.models.attention import (
     AdditiveAttention,
+    MultiHeadAttention,
+    RunningMaxAttention,
     attention_entropy,
     attention_weights,
     causal_mask,
     scaled_dot_product_attention,
+    sinusoidal_positions,
     tiled_attention,
 )
 
@@ -334,3 +337,107 @@ def test_same_seed_gives_the_same_weights_and_outputs():
 
     first, second = run(), run()
     assert torch.equal(first.weights, second.weights) and torch.equal(first.context, second.context)
+
+
+# --------------------------------------------------------------------------- several heads, positions
+
+
+def _reference_and_ours(d_model=12, num_heads=3, bias=True, seed=0):
+    torch.manual_seed(seed)
+    reference = nn.MultiheadAttention(d_model, num_heads, bias=bias, batch_first=True).double()
+    ours = MultiHeadAttention(d_model, num_heads, bias=bias).double()
+    ours.load_state_dict(reference.state_dict())  # the same names and layout: strict loading works
+    return reference, ours
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_multi_head_attention_equals_torch_multihead_attention(bias):
+    reference, ours = _reference_and_ours(bias=bias)
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(2, 5, 12, generator=generator, dtype=torch.float64)
+    memory = torch.randn(2, 7, 12, generator=generator, dtype=torch.float64)
+    output, weights = ours(x, memory, memory)
+    expected, expected_weights = reference(x, memory, memory, average_attn_weights=False)
+    torch.testing.assert_close(output, expected, rtol=0, atol=1e-12)
+    torch.testing.assert_close(weights, expected_weights, rtol=0, atol=1e-12)
+    _, averaged = reference(x, memory, memory)  # torch's default averages the heads
+    torch.testing.assert_close(weights.mean(dim=1), averaged, rtol=0, atol=1e-12)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, 3, 5, dtype=torch.float64))
+
+
+def test_multi_head_attention_causal_and_gradients_equal_torch():
+    reference, ours = _reference_and_ours()
+    x = torch.randn(3, 6, 12, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    future = torch.triu(torch.ones(6, 6, dtype=torch.bool), 1)  # torch: True = may NOT attend
+    output, _ = ours(x, causal=True)
+    expected, _ = reference(x, x, x, attn_mask=future)
+    torch.testing.assert_close(output, expected, rtol=0, atol=1e-12)
+    output.square().sum().backward()
+    expected.square().sum().backward()
+    torch.testing.assert_close(ours.in_proj_weight.grad, reference.in_proj_weight.grad, rtol=0, atol=1e-10)
+    torch.testing.assert_close(ours.out_proj.weight.grad, reference.out_proj.weight.grad, rtol=0, atol=1e-10)
+
+
+def test_self_attention_without_positions_is_permutation_equivariant_and_the_causal_mask_breaks_it():
+    _, ours = _reference_and_ours()
+    x = torch.randn(1, 6, 12, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    order = torch.tensor([4, 0, 5, 2, 1, 3])
+    output, weights = ours(x)
+    permuted_output, permuted_weights = ours(x[:, order])
+    torch.testing.assert_close(permuted_output, output[:, order], rtol=0, atol=1e-12)
+    torch.testing.assert_close(permuted_weights, weights[:, :, order][:, :, :, order], rtol=0, atol=1e-12)
+    causal_output, _ = ours(x, causal=True)
+    assert not torch.allclose(ours(x[:, order], causal=True)[0], causal_output[:, order])
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: MultiHeadAttention(10, 3), "divide"),
+        (lambda: sinusoidal_positions(4, 5), "even"),
+        (lambda: MultiHeadAttention(12, 3)(torch.zeros(2, 5, 8)), "query must have shape"),
+        (lambda: RunningMaxAttention(positions="rotary"), "positions must be one of"),
+    ],
+)
+def test_heads_and_positions_reject_bad_arguments_with_a_message(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_sinusoidal_positions_follow_the_paper_and_shift_by_a_fixed_rotation():
+    length, d = 50, 8
+    pe = sinusoidal_positions(length, d, dtype=torch.float64)
+    for pos, i in ((0, 0), (7, 1), (23, 3), (49, 2)):
+        angle = pos / 10000 ** (2 * i / d)
+        assert pe[pos, 2 * i].item() == pytest.approx(math.sin(angle), abs=1e-15)
+        assert pe[pos, 2 * i + 1].item() == pytest.approx(math.cos(angle), abs=1e-15)
+    # PE[p + k] = PE[p] @ R_k with R_k block-diagonal rotations, the same for every p.
+    k = 5
+    rotation = torch.zeros(d, d, dtype=torch.float64)
+    for i in range(d // 2):
+        angle = k / 10000 ** (2 * i / d)
+        c, s = math.cos(angle), math.sin(angle)
+        rotation[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
+    torch.testing.assert_close(pe[k:], pe[:-k] @ rotation, rtol=0, atol=1e-12)
+
+
+def test_previous_digit_task_and_the_position_options_of_the_head():
+    from softmax_teach.models.attention import previous_digit_task, running_max_task
+
+    tokens, targets = previous_digit_task(20, seed=4)
+    assert torch.equal(tokens, running_max_task(20, seed=4)[0])
+    assert torch.equal(targets[:, 1:], tokens[:, :-1]) and torch.equal(targets[:, 0], tokens[:, 0])
+    torch.manual_seed(0)
+    learned = RunningMaxAttention()
+    torch.manual_seed(0)
+    fixed = RunningMaxAttention(positions="sinusoidal")
+    torch.manual_seed(0)
+    none = RunningMaxAttention(positions=None)
+    torch.testing.assert_close(fixed.position.weight, sinusoidal_positions(8, 16))
+    assert not fixed.position.weight.requires_grad
+    torch.testing.assert_close(none.query.weight, learned.query.weight)  # the same start apart from positions
+    torch.testing.assert_close(fixed.query.weight, learned.query.weight)
+    # Without positions, the same digits at other positions get the same embedding.
+    x = torch.tensor([[3, 3, 1, 5]])
+    assert torch.equal(none._embed(x)[0, 0], none._embed(x)[0, 1])
+    assert not torch.equal(learned._embed(x)[0, 0], learned._embed(x)[0, 1])

@@ -82,13 +82,11 @@ SLIDE_CODE = {
 
 
 def _package_definitions():
-    """Public top-level functions and classes of every softmax_teach module (dashboard aside)."""
+    """Public top-level functions and classes of every softmax_teach module."""
     import softmax_teach
 
     names = set()
     for module in pkgutil.walk_packages(softmax_teach.__path__, "softmax_teach."):
-        if module.name.startswith("softmax_teach.dashboard"):
-            continue  # widget code: never redefined by a lesson, and it needs ipywidgets
         source = Path(importlib.util.find_spec(module.name).origin).read_text(encoding="utf-8")
         names |= {
             node.name

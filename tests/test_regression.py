@@ -255,6 +255,8 @@ def test_check_l2_for_C_accepts_the_mapping_and_names_the_usual_mistakes():
     assert "inverse" in check_l2_for_C(1050.0, C=10.0, n_samples=105).message
     assert "factor 2" in check_l2_for_C(1 / (2 * 1050), C=10.0, n_samples=105).message
     assert not check_l2_for_C("small", C=10.0, n_samples=105)
+    assert "C is missing" in check_l2_for_C(1 / 105, C=10.0, n_samples=105).message
+    assert "not n / C" in check_l2_for_C(10.5, C=10.0, n_samples=105).message
 
 
 def test_check_weight_gradient_accepts_torch_s_gradient_and_names_the_usual_mistakes():
@@ -275,9 +277,14 @@ def test_check_weight_gradient_accepts_torch_s_gradient_and_names_the_usual_mist
         "penalty": check_weight_gradient(X.T @ (P - Y) / 6, X, y, weights, bias, l2=l2).message,
         "2·l2": check_weight_gradient(X.T @ (P - Y) / 6 + 2 * l2 * weights, X, y, weights, bias, l2=l2).message,
         "shape": check_weight_gradient(np.zeros((2, 3)), X, y, weights, bias, l2=l2).message,
+        "not divided by n": check_weight_gradient(X.T @ (P - Y) / 6 + l2 * weights / 6, X, y, weights, bias, l2=l2),
+        "adds to the loss": check_weight_gradient(X.T @ (P - Y) / 6 - l2 * weights, X, y, weights, bias, l2=l2),
+        "you used y - p": check_weight_gradient(X.T @ (Y - P) / 6 + l2 * weights, X, y, weights, bias, l2=l2),
+        "logits": check_weight_gradient(X.T @ (X @ weights + bias - Y) / 6 + l2 * weights, X, y, weights, bias, l2=l2),
+        "rounded to 4 decimals": check_weight_gradient(np.round(right, 4), X, y, weights, bias, l2=l2),
     }
     for expected, message in messages.items():
-        assert expected in message, message
+        assert expected in str(message), message
 
 
 def test_regression_plots_draw_regions_and_curves():
@@ -336,3 +343,18 @@ def test_check_unpenalised_fit():
         ).message
     )
     assert "not been fitted" in check_unpenalised_fit(SoftmaxRegression(64, 10), X, digits.target).message
+
+
+def test_check_l2_for_C_speaks_of_significant_figures_and_names_half_the_penalty_gradient():
+    from softmax_teach.exercises.regression import check_l2_for_C, check_weight_gradient
+    from softmax_teach.numerics import softmax
+
+    assert "rounded to 1 significant figure" in check_l2_for_C(0.001, C=10.0, n_samples=105).message
+    assert "cut off after 1 significant figure" in check_l2_for_C(0.0009, C=10.0, n_samples=105).message
+    assert check_l2_for_C(0.00095, C=10.0, n_samples=105)
+    rng = np.random.default_rng(0)
+    X, y, W = rng.normal(size=(6, 3)), np.array([0, 2, 1, 2, 0, 1]), rng.normal(size=(3, 3))
+    data = X.T @ (softmax(X @ W) - np.eye(3)[y]) / 6
+    verdict = check_weight_gradient(data + 0.25 * W, X, y, W, np.zeros(3), l2=0.5)
+    assert not verdict and "not l2/2 * W" in verdict.message
+    assert check_weight_gradient(data + 0.5 * W, X, y, W, np.zeros(3), l2=0.5)

@@ -95,3 +95,18 @@ def test_gumbel_max_samples_follow_softmax():
     np.testing.assert_allclose(counts / 40_000, scipy_softmax(logits), atol=0.01)
     with pytest.raises(ValueError, match="size"):
         gumbel_max_sample(logits, 0)
+
+
+def test_check_sparsemax_names_an_ascending_sort_and_a_rounded_answer():
+    from softmax_teach.exercises.relatives import check_sparsemax
+
+    def ascending(z):  # the support search on scores sorted in increasing order
+        s = np.sort(z)
+        k = np.arange(1, len(z) + 1)
+        kept = k[1 + k * s > np.cumsum(s)][-1]
+        return np.maximum(z - (np.cumsum(s)[kept - 1] - 1) / kept, 0)
+
+    assert "*increasing* order" in check_sparsemax(ascending).message
+    assert "rounded to 6 decimals" in check_sparsemax(lambda z: np.round(sparsemax(z), 6)).message
+    assert "rounded to 2 decimals" in check_sparsemax(lambda z: np.round(sparsemax(z), 2)).message
+    assert check_sparsemax(sparsemax)

@@ -1,6 +1,7 @@
 """The reading list, the course map and the quiz, and notebook 15's text checked against them."""
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -203,7 +204,18 @@ def test_quiz_answers_agree_with_the_numbers():
     assert _correct_text(4) == "p - y"
     assert "explores more" in _correct_text(6)
     assert scipy_softmax(logits / 5.0).max() < scipy_softmax(logits / 0.5).max()
-    assert "Holtzman" in _correct_text(8) and "Holtzman" in " ".join(r.key for r in READING_LIST)
+    assert _correct_text(8).startswith("2:") and math.exp(math.log(2)) == pytest.approx(2)
+    assert round(math.exp(0.693), 2) == 2.0 and round(math.exp(-0.693), 2) == 0.5  # choices b and a
+    over_confident = np.array([[4.0, 1.0, 0.5], [0.2, 3.0, 2.5]])
+    for temperature in (1.5, 3.0):  # any T > 1 softens the top probability and keeps the arg-max
+        softened = scipy_softmax(over_confident / temperature, axis=1)
+        assert (softened.argmax(1) == over_confident.argmax(1)).all()
+        assert (softened.max(1) < scipy_softmax(over_confident, axis=1).max(1)).all()
+    assert "T > 1" in _correct_text(9)
+    from softmax_teach.regression import l2_from_C
+
+    assert float(_correct_text(11)) == pytest.approx(l2_from_C(1.0, 100))
+    assert "mask" in _correct_text(10) and "number of real words" in _correct_text(10)
 
 
 def test_question_5_has_one_right_choice_and_log_probabilities_really_are_valid_input():
@@ -247,9 +259,9 @@ def test_every_wrong_choice_is_explained_and_the_lessons_match_the_worked_soluti
             message = check_answer(question.number, key).message
             assert why in message and len(why) > 30, message
             assert "Revisit notebook" in message
-    assert "Revisit notebooks 10 and 14." in check_answer(8, "a").message
+    assert "Revisit notebook 14." in check_answer(8, "a").message
     with pytest.raises(ValueError, match="why_not"):
-        type(QUESTIONS[0])(9, "?", {"a": "x", "b": "y"}, "a", "because", {}, (1,))
+        type(QUESTIONS[0])(12, "?", {"a": "x", "b": "y"}, "a", "because", {}, (1,))
 
 
 # Words that only a notebook teaching a reference's subject contains: the map must not send a
@@ -284,13 +296,13 @@ def test_check_quiz_scores_names_the_unanswered_and_points_to_the_notebook():
     assert check_quiz(perfect)
     verdict = check_quiz({1: "b", 2: "b", 4: "a"})
     assert not verdict
-    assert verdict.message.startswith("1 of 8 right.")
-    assert "Not answered yet: 3, 5, 6, 7, 8." in verdict.message
+    assert verdict.message.startswith("1 of 11 right.")
+    assert "Not answered yet: 3, 5, 6, 7, 8, 9, 10, 11." in verdict.message
     assert "Revisit notebooks 01 and 04" in verdict.message and "Revisit notebooks 02 and 07" in verdict.message
     assert "adding a constant leaves every difference" in verdict.message  # the why, not only where
     assert "letters" in check_answer(1, "e").message
-    with pytest.raises(ValueError, match="no question 9"):
-        check_quiz({9: "a"})
+    with pytest.raises(ValueError, match="no question 12"):
+        check_quiz({12: "a"})
     with pytest.raises(ValueError, match="dict"):
         check_quiz(["b", "a"])
 

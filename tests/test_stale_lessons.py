@@ -25,6 +25,11 @@ EDITS = {
     ),
     "a smoothing value": ("07_cross_entropy.ipynb", "epsilon = 0.1\n", "epsilon = 0.12\n"),
     "a top_p": ("10_temperature.ipynb", '{"temperature": 1.0, "top_p": 0.8},', '{"temperature": 1.0, "top_p": 0.85},'),
+    "the learning rate of a small transformer, in a cell with a declared tolerance": (
+        "14_generative_models.ipynb",
+        "window=32, batches_per_epoch=24, epochs=10, lr=0.007, seed=0,",
+        "window=32, batches_per_epoch=24, epochs=10, lr=0.0065, seed=0,",
+    ),
     "the rows of a table, in a cell with a declared tolerance": (
         "04_numerical_stability.ipynb",
         "offsets = np.logspace(0, 4, 9)",

@@ -90,6 +90,13 @@ def _check_policy_function(policy):
             for rule, message in _POLICY_SLIPS:
                 if _makes_slip_everywhere(policy, rule):
                     return Feedback(False, f"for Q = {list(q_values)}, T = {temperature:g}: {message}")
+            # Checked on this case alone, so that a naive exp(Q) that overflows on another case is still named.
+            if same_values(result, softmax(q), atol=1e-9):
+                return Feedback(
+                    False,
+                    f"for Q = {list(q_values)}, T = {temperature:g}: your policy ignores the temperature: it "
+                    "returns softmax(Q), not softmax(Q / T). Divide the Q-values by T before the softmax.",
+                )
             if any(
                 same_values(result, softmax(np.array(other), temperature=t), atol=1e-9) for other, t in BOLTZMANN_CASES
             ):
@@ -222,6 +229,11 @@ def check_policy_gradient(answer, preferences, action, temperature=1.0, *, decim
             "you kept only the diagonal: every other action's preference goes down by pi_j / T too.",
         ),
         (
+            matches(pi[action] * (onehot - pi) / temperature),
+            f"that is the gradient of pi(a) itself, pi_a (onehot(a) - pi) / T: the exercise asks for the gradient "
+            f"of log pi(a), which divides it by pi_a = {pi[action]:.4g} (the log's chain rule).",
+        ),
+        (
             matches((onehot - pi) * temperature),
             f"you multiplied by T = {temperature:g}; the chain rule through H / T divides by T.",
         ),
@@ -308,6 +320,16 @@ def check_reward_scaling(temperature, epsilon, *, scale=10.0, base_temperature=0
         )
     if problems:
         return Feedback(False, " Also: ".join(problems) if len(problems) == 2 else problems[0])
+    exact = bool(np.isclose(t, right_t, rtol=1e-12, atol=0)) and bool(np.isclose(e, right_e, rtol=1e-12, atol=0))
+    if not exact:
+        # Right to the decimals asked for, but not the exact value: say what the exact one does, and
+        # do not claim an equality that this answer does not satisfy.
+        return Feedback(
+            True,
+            f"T = {t:g} and ε = {e:g} are right to {decimals} decimals. Exactly T = {right_t:g} gives "
+            f"softmax({scale:g}Q / {right_t:g}) = softmax(Q / {base_temperature:g}), the same choices and "
+            f"{scale:g} times the regret; ε = {right_e:g} stays, because ε-greedy does not see the scale.",
+        )
     return Feedback(
         True,
         f"T = {t:g} gives softmax({scale:g}Q / {t:g}) = softmax(Q / {base_temperature:g}), and ε-greedy "

@@ -63,13 +63,14 @@ def check_logits_for(answer, target_probabilities):
     Returns
     -------
     Feedback
-        Names the usual mistakes: passing the probabilities themselves, or logits that are a
-        scaled version of the right ones (softmax is not scale-invariant).
+        Names the usual mistakes: passing the probabilities themselves, log2 or log10 instead of
+        the natural log, -log(p), logits rounded too coarsely, and (for a target whose
+        probabilities all differ) logits that are an exact multiple of log(p).
 
     Examples
     --------
     >>> import numpy as np
-    >>> bool(check_logits_for(np.log([0.5, 0.25, 0.25]) + 7, [0.5, 0.25, 0.25]))
+    >>> bool(check_logits_for(np.log([0.6, 0.3, 0.1]) + 7, [0.6, 0.3, 0.1]))
     True
     """
     target = np.asarray(target_probabilities, dtype=float)
@@ -93,8 +94,8 @@ def check_logits_for(answer, target_probabilities):
         shift = float(np.mean(logits - np.log(target)))
         return Feedback(
             True,
-            f"softmax of your logits is {np.round(got, 4)}. They are log(p) + {shift:.4g}: any common "
-            f"shift gives the same probabilities.",
+            f"softmax of your logits is {np.round(got, 4)}. They are log(p) {'-' if shift < 0 else '+'} "
+            f"{abs(shift):.4g}: any common shift gives the same probabilities.",
         )
     if np.allclose(logits, target, rtol=1e-6, atol=1e-9):
         return Feedback(
@@ -102,21 +103,57 @@ def check_logits_for(answer, target_probabilities):
             f"those are the probabilities themselves, and softmax of them is {np.round(got, 4)}, much "
             f"flatter. Which scores x have exp(x) proportional to p? Try np.log(p).",
         )
+    diagnosis = _scaled_log_diagnosis(logits, target)
+    if diagnosis is not None:
+        return Feedback(False, f"{diagnosis} Softmax of your logits is {np.round(got, 4)}.")
+    return Feedback(False, f"softmax of your logits is {np.round(got, 4)}, not {np.round(target, 4)}.")
+
+
+#: Scales of log(p) that have a known cause, with the sentence that names it.
+_KNOWN_SCALES = (
+    (1 / np.log(2), "your logits are log2(p) (plus a shift): softmax uses exp, so it needs the natural log, np.log."),
+    (1 / np.log(10), "your logits are log10(p) (plus a shift): softmax uses exp, so it needs the natural log, np.log."),
+    (
+        -1.0,
+        "your logits are -log(p) (plus a shift): the sign is flipped, so the least likely class gets the "
+        "highest score. Use +log(p).",
+    ),
+)
+
+
+def _scaled_log_diagnosis(logits, target):
+    """Name the slip when the logits are log(p) times a recognised factor, or log(p) typed too coarsely.
+
+    A scale hint is only given when it names a real cause: a target with tied probabilities makes
+    every answer with the same ties "a scaled log(p)", so a factor is named only if it is one of
+    :data:`_KNOWN_SCALES` (log2, log10, a flipped sign), or if the logits are *exactly* a multiple
+    of log(p) for a target whose log-probabilities are all different (then the scaling is a fact
+    about the answer, not a coincidence of the target). A factor within 5% of 1 is the right idea
+    typed with too few decimals.
+    """
     centred = logits - logits.mean()
     wanted = np.log(target) - np.log(target).mean()
-    scale = float(centred @ wanted / (wanted @ wanted)) if wanted.any() else 1.0
-    if np.allclose(centred, scale * wanted, rtol=1e-6, atol=1e-9):
-        base = {
-            2: " (log base 2? softmax uses exp, so it needs the natural log)",
-            10: " (log base 10? softmax uses exp, so it needs the natural log)",
-        }
-        which = next((b for b in base if np.isclose(scale, 1 / np.log(b))), None)
-        return Feedback(
-            False,
-            f"your logits are log(p) scaled by {scale:.4g} (plus a shift){base.get(which, '')}, and "
-            f"softmax is not scale-invariant: they give {np.round(got, 4)}. Only adding a constant is free.",
+    if not wanted.any():
+        return None
+    scale = float(centred @ wanted / (wanted @ wanted))
+    residual = float(np.max(np.abs(centred - scale * wanted)))
+    roughly = residual <= 0.02 * max(1.0, abs(scale))  # typed to about 2 decimals
+    if roughly and abs(scale - 1) <= 0.05:
+        return (
+            f"right idea: your logits are log(p) plus a shift, but typed too coarsely (they are up to "
+            f"{max(residual, abs(scale - 1) * float(np.max(np.abs(wanted)))):.2g} away from log(p) + c). "
+            f"Keep more decimals, or let numpy compute np.log(p)."
         )
-    return Feedback(False, f"softmax of your logits is {np.round(got, 4)}, not {np.round(target, 4)}.")
+    for factor, message in _KNOWN_SCALES:
+        if roughly and abs(scale - factor) <= 0.02 * abs(factor):
+            return message
+    distinct = len(np.unique(np.round(wanted, 9))) == len(wanted) >= 3
+    if distinct and residual <= 1e-6 * max(1.0, abs(scale)):
+        return (
+            f"your logits are log(p) scaled by {scale:.4g} (plus a shift), and softmax is not scale-invariant: "
+            f"only adding a constant to every logit is free."
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- notebook 03
@@ -359,18 +396,25 @@ def check_column_probabilities(answer, scores=STUDENT_SCORES, *, decimals=4):
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D array (classes x samples), got shape {scores.shape}")
+    # A slip typed from a printout at the stated precision is still that slip: compare within half
+    # a unit of the last decimal, as a right answer is.
+    atol = 0.5 * 10.0**-decimals * (1 + 1e-9)
+
+    def near(wrong):
+        return lambda got: np.allclose(got, wrong, rtol=0, atol=atol)
+
     hints = (
         (
-            lambda got: np.allclose(got, softmax(scores, axis=-1)),
+            near(softmax(scores, axis=-1)),
             "each row sums to 1, but here each student is a column: normalise over axis=0.",
         ),
         (
-            lambda got: np.allclose(got, softmax(scores, axis=None)),
+            near(softmax(scores, axis=None)),
             "the whole table sums to 1: that is one distribution over all 12 cells. Each student "
             "(column) needs its own: normalise over axis=0.",
         ),
         (
-            lambda got: np.allclose(got, np.exp(scores)) or np.allclose(got, np.exp(scores - scores.max(axis=0))),
+            lambda got: near(np.exp(scores))(got) or near(np.exp(scores - scores.max(axis=0)))(got),
             "these are exponentials, not yet probabilities: divide each column by its sum.",
         ),
     )

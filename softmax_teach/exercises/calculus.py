@@ -173,7 +173,22 @@ def check_cross_entropy_gradient(answer, logits, target, *, decimals=DECIMALS):
                 f"two mistakes at once: the sign is flipped (the gradient is p - y, not y - p), and {mean}.",
             ),
             (_same(reshape(p)), f"two mistakes at once: you forgot to subtract y (the gradient is p - y), and {mean}."),
+            (
+                _same(reshape((p - y) / (m * batch.shape[-1]))),
+                f"you divided by all {m * batch.shape[-1]} entries (a mean over samples and classes): the loss is "
+                f"a mean over the {m} samples only, each sample's loss already sums over its classes, so divide "
+                f"by the batch size {m}.",
+            ),
         ]
+    n_classes = batch.shape[-1]
+    if n_classes != m:
+        hints.append(
+            (
+                _same(reshape((p - y) / n_classes)),
+                f"you divided by the number of classes, {n_classes}: the mean is over the samples, so "
+                + (f"divide p - y by the batch size {m}." if m > 1 else "for one sample the gradient is p - y itself."),
+            )
+        )
     return check_array(answer, expected, what="your gradient", decimals=decimals, hints=hints)
 
 
@@ -255,6 +270,15 @@ def check_log_softmax_derivative(answer, symbols, i=0, j=1):
         expression = sp.sympify(answer)
     except (sp.SympifyError, TypeError):
         return Feedback(False, f"your derivative should be a sympy expression, got {type(answer).__name__}.")
+    if getattr(expression, "is_Matrix", False):
+        # A sympy Matrix (even a 1x1 one) is a MatrixExpr, so it passes the Expr test below.
+        shape = "x".join(str(size) for size in expression.shape)
+        return Feedback(
+            False,
+            f"your derivative is a {shape} sympy Matrix, not one expression: d log s_{i + 1} / d x_{j + 1} is a "
+            "single entry"
+            + (", so pass the entry itself (M[0])." if expression.shape == (1, 1) else " of the Jacobian."),
+        )
     if not isinstance(expression, sp.Expr):
         return Feedback(False, f"your derivative should be one sympy expression, got {type(answer).__name__}.")
     stray = sorted(str(v) for v in expression.free_symbols - set(x))

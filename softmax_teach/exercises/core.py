@@ -46,8 +46,9 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
         Tolerances as in ``numpy.allclose``.
     decimals : int, optional
         The precision the exercise states: an answer whose every entry is right to this many
-        decimal places (see :func:`within_decimals`) passes too. An answer right only to fewer
-        decimals, that no hint explains, is told so.
+        decimal places (see :func:`within_decimals`) passes too. An answer that no hint explains
+        and that *is* the right one rounded to fewer decimals (or cut off) is told so; an answer
+        that is merely close is described as a difference, never as "rounded".
     hints : sequence of (callable, str)
         Diagnoses tried in order when the answer is wrong: ``predicate(answer_array)`` returning
         True selects its message (e.g. "the rows do not sum to 1: did you forget axis=-1?").
@@ -72,18 +73,14 @@ def check_array(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
     for predicate, hint in hints:
         if predicate(got):
             return Feedback(False, hint)
-    coarse = _rounded_to(got, want, decimals)
+    coarse = _coarse_message(got, want, decimals)
     if coarse is not None:
-        return Feedback(
-            False,
-            f"{what} is right only to {coarse} decimal{'s' if coarse != 1 else ''}; "
-            f"the exercise wants {decimals}. Compute the values instead of typing rounded ones.",
-        )
+        return Feedback(False, f"{what}: {coarse}. Compute the values instead of typing them.")
     index = tuple(int(i) for i in np.argwhere(~close)[0])
     where = f" at index {index}" if got.ndim else ""
     return Feedback(
         False,
-        f"{what} differs{where}: got {got[index]:.6g}, {_direction(got[index], want[index])} "
+        f"{what}: a value differs{where}: got {got[index]:.6g}, {_direction(got[index], want[index])} "
         f"({int((~close).sum())} of {close.size} values differ).",
     )
 
@@ -115,16 +112,73 @@ def _half_unit(decimals):
 
 
 def _rounded_to(got, want, decimals):
-    """The most decimals (1 to ``decimals - 1``) that every entry of ``got`` is right to, or None."""
+    """How many decimals ``got`` is the right answer rounded to (1 to ``decimals - 1``), or None.
+
+    "Rounded" is a claim about what the learner did, so it is made only when it is true: every
+    entry of ``got`` is a number with at most that many decimals (``np.round(got, k) == got``, up
+    to float32 storage) *and* is within half a unit of that place of the right value. An answer
+    that is merely close (a wrong method whose error happens to be under 0.05) is not called
+    rounded; the caller then describes the difference instead. The most decimals that fit wins,
+    so ``0.25`` for ``0.2503`` reads as 2 decimals, not 1.
+    """
     if decimals is None:
         return None
+    got = np.asarray(got, dtype=float)
+    want = np.asarray(want, dtype=float)
     with np.errstate(invalid="ignore"):
-        error = np.abs(np.asarray(got, dtype=float) - np.asarray(want, dtype=float))
-        if not np.isfinite(error).all():
+        if not (np.isfinite(got).all() and np.isfinite(want).all()):
             return None
         for places in range(decimals - 1, 0, -1):
-            if (error <= _half_unit(places) + 1e-12 * np.abs(want)).all():
+            if _has_at_most(got, places) and (np.abs(got - want) <= _half_unit(places) + 1e-12 * np.abs(want)).all():
                 return places
+    return None
+
+
+def _truncated_to(got, want, decimals):
+    """How many decimals (1 to ``decimals``) ``got`` is the right answer cut off at, or None.
+
+    Cutting digits off (0.6590 → 0.659 is fine, 0.65899 → 0.6589 is not rounding) is a slip of
+    its own; only called when no rounding explains the answer. Every entry must have at most
+    that many decimals and lie between the right value and zero, less than one unit away.
+    """
+    if decimals is None:
+        return None
+    got = np.asarray(got, dtype=float)
+    want = np.asarray(want, dtype=float)
+    if not (np.isfinite(got).all() and np.isfinite(want).all()):
+        return None
+    for places in range(decimals, 0, -1):
+        if not _has_at_most(got, places):
+            continue
+        unit = 10.0 ** (-places)
+        slack = 1e-9 * unit + 1e-12 * np.abs(want)
+        toward_zero = np.abs(got) <= np.abs(want) + slack
+        same_side = (np.sign(got) == np.sign(want)) | (got == 0)
+        within = np.abs(want - got) < unit - slack
+        if (toward_zero & same_side & within).all():
+            return places
+    return None
+
+
+def _has_at_most(got, places):
+    """True when every entry of ``got`` has at most ``places`` decimals (float32 storage allowed)."""
+    return bool((np.abs(got - np.round(got, places)) <= 1e-7 * np.abs(got) + 1e-12).all())
+
+
+def _coarse_message(got, want, decimals):
+    """The sentence for an answer that is the right one rounded or cut off too early, or None."""
+    rounded = _rounded_to(got, want, decimals)
+    if rounded is not None:
+        return (
+            f"right only to {rounded} decimal{'s' if rounded != 1 else ''} (it is the right answer, rounded), "
+            f"and the exercise wants {decimals}"
+        )
+    truncated = _truncated_to(got, want, decimals)
+    if truncated is not None:
+        return (
+            f"cut off after {truncated} decimal{'s' if truncated != 1 else ''}: the digits were dropped, not "
+            f"rounded, and the exercise wants the values right to {decimals}"
+        )
     return None
 
 
@@ -132,6 +186,10 @@ def _direction(got, want):
     """A hint that says which way an answer is off, without giving the expected value away."""
     if not np.isfinite(got):
         return "which is not a finite number"
+    if got == 0 and want != 0:
+        # Zero has no sign: say what it is (a learner who zeroed everything out, e.g. with an
+        # inverted mask, is not helped by "wrong sign").
+        return "but the expected value is not 0"
     if np.sign(got) != np.sign(want) and want != 0:
         return "which has the wrong sign"
     off = abs(got - want) / abs(want) if want else abs(got)
@@ -206,13 +264,9 @@ def check_value(answer, expected, *, what="your answer", rtol=1e-6, atol=1e-9, d
     for predicate, hint in hints:
         if predicate(got):
             return Feedback(False, hint)
-    coarse = _rounded_to(got, float(expected), decimals)
+    coarse = _coarse_message(got, float(expected), decimals)
     if coarse is not None:
-        return Feedback(
-            False,
-            f"{what} is {got:.6g}: right only to {coarse} decimal{'s' if coarse != 1 else ''}, and the "
-            f"exercise wants {decimals}.",
-        )
+        return Feedback(False, f"{what} is {got:.6g}: {coarse}.")
     return Feedback(False, f"{what} is {got:.6g}, {_direction(got, float(expected))}.")
 
 

@@ -2,14 +2,16 @@
 
 1. :func:`check_perplexity` — perplexity from the probabilities a model gave to the characters
    that really came. It names the usual slips: the mean loss without ``exp``, the sign of the
-   log forgotten, ``1 / mean(p)`` instead of the geometric mean, the product without the root.
+   log forgotten, ``1 / mean(p)`` or ``mean(1 / p)`` instead of the geometric mean, the product
+   without the root, and the mean loss in bits.
 2. :func:`check_filtered_distribution` — the distribution a sampler draws from after
-   temperature and top-k. It names a filter left unrenormalised, the temperature multiplied
-   instead of divided, and one class too many or too few.
+   temperature and top-k, to 4 decimals. It names a filter left unrenormalised, the temperature
+   multiplied instead of divided, and one class too many or too few, also when typed in rounded.
 
 3. :func:`check_char_lm_parameters` — the number of trained parameters of ``CharLM`` for a
-   hidden size. It names a GRU counted with one gate instead of three, forgotten biases, and
-   the count for another hidden size.
+   hidden size. It names a GRU counted with one gate instead of three, forgotten biases (all of
+   them, one per gate instead of two, or the head's), a forgotten embedding or head, and the count
+   for another hidden size.
 
 Nothing here imports torch at module level (the formulas are plain arithmetic).
 """
@@ -64,6 +66,7 @@ def check_perplexity(answer, probabilities=EXERCISE_PROBABILITIES, *, decimals=3
     """
     p = _probabilities(probabilities, "probabilities")
     mean_nll = float(-np.log(p).mean())
+    half_unit = 0.5 * 10.0**-decimals + 1e-12  # a slip typed in at the precision asked for is still that slip
     hints = (
         (
             lambda got: np.isclose(got, mean_nll),
@@ -82,11 +85,21 @@ def check_perplexity(answer, probabilities=EXERCISE_PROBABILITIES, *, decimals=3
             lambda got: np.isclose(got, 1 / np.prod(p)),
             "1 / prod(p) grows with the length of the text; take the mean of the logs (the n-th root).",
         ),
+        (
+            lambda got: abs(got - mean_nll / np.log(2)) <= half_unit,
+            f"that is the mean loss in bits, -mean(log2 p) = {mean_nll / np.log(2):.4g}; the perplexity is "
+            "2 to that power (or exp of the loss in nats): the same number whatever the base.",
+        ),
+        (
+            lambda got: abs(got - (1 / p).mean()) <= half_unit,
+            "mean(1/p) is the arithmetic mean of 1/p; perplexity averages the logs instead: "
+            "exp(mean(log(1/p))) = exp(-mean(log p)), which is smaller.",
+        ),
     )
     return check_value(answer, np.exp(mean_nll), what="your perplexity", decimals=decimals, hints=hints)
 
 
-def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0.5, top_k=3):
+def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0.5, top_k=3, decimals=4):
     """Check the sampling distribution after ``temperature`` and ``top_k`` (in that order).
 
     Parameters
@@ -99,6 +112,9 @@ def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0
         > 0.
     top_k : int
         Classes kept, >= 1 and less than the number of classes.
+    decimals : int, optional
+        The precision the exercise asks for (4, what ``np.set_printoptions(precision=4)`` prints):
+        probabilities right to this many decimals pass; the right ones rounded to fewer are told so.
 
     Returns
     -------
@@ -112,18 +128,24 @@ def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0
     expected = sampling_probabilities(x, temperature=temperature, top_k=top_k)
     tempered = softmax(x, temperature=temperature)
     keep = expected > 0
+    half_unit = 0.5 * 10.0**-decimals
+
+    def near(wrong):
+        # A slip copied at the precision asked for is still that slip.
+        return lambda got: np.allclose(got, wrong, rtol=0, atol=half_unit)
+
     hints = (
         (
-            lambda got: np.allclose(got, np.where(keep, tempered, 0)),
+            near(np.where(keep, tempered, 0)),
             "the right classes are kept, but the probabilities sum to less than 1: renormalise "
             "over the kept classes (divide by their sum).",
         ),
         (
-            lambda got: np.allclose(got, sampling_probabilities(x * temperature, top_k=top_k)),
+            near(sampling_probabilities(x * temperature, top_k=top_k)),
             f"the logits were multiplied by T = {temperature}; a temperature divides them: softmax(x / T).",
         ),
         (
-            lambda got: np.allclose(got, sampling_probabilities(x, top_k=top_k)),
+            near(sampling_probabilities(x, top_k=top_k)),
             "these are the top-k probabilities at T = 1: divide the logits by the temperature first.",
         ),
         (
@@ -132,7 +154,7 @@ def check_filtered_distribution(answer, logits=EXERCISE_LOGITS, *, temperature=0
             f"k = {top_k} keeps exactly the {top_k} most probable classes here (no ties).",
         ),
     )
-    return check_array(answer, expected, what="your filtered distribution", hints=hints)
+    return check_array(answer, expected, what="your filtered distribution", hints=hints, decimals=decimals)
 
 
 def char_lm_parameter_count(vocab_size, hidden_dim, embedding_dim=32, *, gates=3, biases=True):
@@ -185,7 +207,20 @@ def check_char_lm_parameters(answer, hidden_dim, vocab_size, *, embedding_dim=32
         vocab_size * embedding_dim
         + 3 * (hidden_dim * embedding_dim + hidden_dim**2 + 2 * hidden_dim): "the linear head "
         "(hidden_dim x vocab_size weights and vocab_size biases) is missing.",
+        3 * hidden_dim**2: f"that counts only the GRU's recurrent weights (3 gates of H x H = {hidden_dim} x "
+        f"{hidden_dim}): add the input weights (3 x H x E), the GRU's biases (two H vectors per gate), the "
+        "embedding (V x E) and the head (H x V + V).",
     }
+    other_slips = {
+        expected - 3 * hidden_dim: f"{3 * hidden_dim:,} short: that is a textbook GRU with one bias per gate; "
+        "PyTorch's GRU has two per gate (b_ih and b_hh, each 3 x H), so count 2 x 3 x H biases.",
+        expected - vocab_size * embedding_dim: f"{vocab_size * embedding_dim:,} short: the embedding "
+        f"(V x E = {vocab_size} x {embedding_dim}) is missing; it is trained like every other layer.",
+        expected - vocab_size: f"{vocab_size} short: the head's bias (one per character, V = {vocab_size}) "
+        "is missing; the head is H x V weights plus V biases.",
+    }
+    for count, message in other_slips.items():
+        slips.setdefault(count, message)
     if got in slips:
         return Feedback(False, slips[got])
     for other in (32, 64, 128, 256):

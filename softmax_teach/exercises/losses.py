@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from softmax_teach import _validation as check
-from softmax_teach.exercises.core import Feedback, check_array, check_value, matches
+from softmax_teach.exercises.core import Feedback, as_number, check_array, check_value, matches
 from softmax_teach.numerics import cross_entropy, log_softmax, one_hot, sigmoid, softmax
 
 #: The precision notebooks 06 and 07 ask for: every number right to 4 decimals (0.8808 for
@@ -31,6 +31,23 @@ __all__ = [
 def _close(expected):
     """A predicate: is the answer this (wrong) value, even typed to 4 decimals?"""
     return matches(expected, atol=0.5 * 10.0**-DECIMALS * (1 + 1e-9))
+
+
+def _close_as_typed(expected, decimals):
+    """A predicate: is the answer this (wrong) value, typed to as many decimals as it has (2 to ``decimals``)?
+
+    A slip's value rounded to 3 decimals (5.034 for 5.03415) is still that slip, and is named as such.
+    """
+
+    def predicate(got):
+        places = next(
+            (k for k in range(2, decimals) if abs(got - round(got, k)) <= 1e-9 * max(1.0, abs(got))), decimals
+        )
+        if got == expected:  # inf for inf (log of an underflowed probability)
+            return True
+        return bool(np.isfinite(got) and abs(got - expected) <= 0.5 * 10.0**-places * (1 + 1e-9))
+
+    return predicate
 
 
 def _finite_logits(logits, name="logits", ndim=None):
@@ -76,7 +93,17 @@ def check_two_class_probability(answer, logits, *, decimals=DECIMALS):
             "you used only the first logit: the second one matters too, through the "
             "difference a - b (sigmoid(a) is softmax([a, 0]), i.e. it assumes b = 0).",
         ),
+        (
+            _close(sigmoid(b)),
+            "you used only the second logit, and as if it were the first class's: P(first) needs both, "
+            "through the difference a - b.",
+        ),
         (_close(sigmoid(2 * a)), "sigmoid(2a) is softmax([a, -a]): it only holds when b = -a."),
+        (
+            _close(sigmoid((a - b) / 2)),
+            "softmax([x, -x]) = sigmoid(2x): with x = (a - b)/2 the argument is 2x = a - b, so the halving "
+            "cancels. You left out the 2: sigmoid(a - b).",
+        ),
         (
             _close(sigmoid(a + b)),
             "the logits enter as a difference, a - b, not a sum: softmax([a, b]) only changes when their gap changes.",
@@ -138,6 +165,20 @@ def check_multilabel_probabilities(answer, logits, *, decimals=DECIMALS):
             "these are the probabilities that each label is absent: sigmoid(-x) = 1 - sigmoid(x). Use sigmoid(x).",
         ),
         (
+            _close(sigmoid(2 * logits)),
+            "that is sigmoid(2x), softmax([x, -x])[0]: pairing each logit with its negative doubles it. "
+            "A tag's probability is softmax([x, 0])[0] = sigmoid(x).",
+        ),
+        (
+            _close(sigmoid(logits / 2)),
+            "that is sigmoid(x / 2): the logit needs no halving, each tag's probability is sigmoid(x).",
+        ),
+        (
+            lambda got: bool(np.all((np.asarray(got) == 0) | (np.asarray(got) == 1))),
+            "these are 0/1 decisions (a threshold at 0.5), and the exercise asks for probabilities: "
+            "keep sigmoid(x) itself, before thresholding.",
+        ),
+        (
             _close(expected / expected.sum(axis=-1, keepdims=True)),
             "you applied the sigmoid and then made "
             "each row sum to 1: that turns the labels back into competitors. Keep sigmoid(x) as it is.",
@@ -164,8 +205,9 @@ def check_multilabel_probabilities(answer, logits, *, decimals=DECIMALS):
 _LOG_P = {
     "log_softmax": None,
     "+1e-8": (
-        "you added 1e-8 inside the log. On most samples that moves the loss by about 1e-8 / p, "
-        "far below any tolerance, but a sample whose true class has p below 1e-8 is capped at "
+        "you kept the log away from 0: with p + 1e-8 inside the log, or with np.clip(p, 1e-8, 1), which "
+        "gives the same loss here. Either leaves most samples almost as they are (+1e-8 moves a loss by "
+        "about 1e-8 / p, np.clip not at all), but a sample whose true class has p below 1e-8 is capped at "
         "-log(1e-8) = 18.42 nats: the hack hides exactly the worst mistakes. Use log_softmax."
     ),
     "log of softmax": (
@@ -251,22 +293,46 @@ def check_cross_entropy(answer, logits, target, *, label_smoothing=0.0, decimals
         without = float(cross_entropy(logits, target))
         hints.append(
             (
-                _close(without),
+                _close_as_typed(without, decimals),
                 f"that is the loss without label smoothing: mix the one-hot "
                 f"target with the uniform one, (1 - {label_smoothing}) * y + {label_smoothing} / "
                 f"{logits.shape[1]}.",
             )
         )
     else:
-        hints += [(_close(value), message) for value, message in _loss_slips(logits, target, m)]
+        hints += [(_close_as_typed(value, decimals), message) for value, message in _loss_slips(logits, target, m)]
     naive = -np.mean(logits[np.arange(m), target])
     hints.append(
         (
-            _close(naive),
+            _close_as_typed(naive, decimals),
             "you took the negative true-class logit, not its log-probability: apply log_softmax to the logits first.",
         )
     )
-    return check_value(answer, expected, what="your loss", decimals=decimals, hints=hints)
+    if target.ndim == 1 and target.dtype.kind in "iu" and not label_smoothing:
+        # The samples whose true-class probability underflows to 0 (log gives -inf), left out.
+        with np.errstate(divide="ignore"):
+            finite = np.isfinite(np.log(softmax(logits, axis=-1)[np.arange(m), target]))
+        if 0 < finite.sum() < m:
+            per_sample = cross_entropy(logits, target, reduction="none")
+            dropped = ", ".join(str(int(i)) for i in np.flatnonzero(~finite))
+            hints.append(
+                (
+                    _close_as_typed(per_sample[finite].mean(), decimals),
+                    f"that is the mean over the samples whose probability did not underflow; sample {dropped} "
+                    "counts too, and its loss is finite: log_softmax gives its log-probability without forming p.",
+                )
+            )
+    # rtol=0: the stated precision is absolute (4 decimals of a loss of 200 are 0.00005, not 1e-6 of it).
+    feedback = check_value(answer, expected, what="your loss", rtol=0, decimals=decimals, hints=hints)
+    got = as_number(answer)
+    generic = f"your loss is {got:.6g}" if got is not None else None
+    if generic and feedback.message.startswith(generic) and np.isfinite(got):
+        # Show the learner's number as given: 6 significant digits can print a wrong 200.4287 as 200.429.
+        feedback = Feedback(
+            feedback.passed,
+            f"your loss is {np.format_float_positional(got, trim='-')}" + feedback.message[len(generic) :],
+        )
+    return feedback
 
 
 def check_smoothed_target(answer, label, n_classes, label_smoothing, *, decimals=DECIMALS):
@@ -312,5 +378,38 @@ def check_smoothed_target(answer, label, n_classes, label_smoothing, *, decimals
             _close(target),
             "that is the plain one-hot target: label smoothing moves eps of the mass to the uniform distribution.",
         ),
+        *(
+            (
+                _close((1 - eps) * one_hot(other, n_classes) + eps / n_classes),
+                f"the right values, but the peak 1 - eps + eps / n = {1 - eps + eps / n_classes:g} sits on class "
+                f"{other}, and the true class is {label}: put it at index {label} (class ids count from 0).",
+            )
+            for other in range(n_classes)
+            if other != label and eps < 1
+        ),
+        (
+            _close((1 - eps) * target + eps / n_classes * (1 - target)),
+            f"your row sums to {1 - eps + eps * (n_classes - 1) / n_classes:g}, not 1: the true class gets "
+            f"eps / n = {eps / n_classes:g} too, on top of its 1 - eps.",
+        ),
+        (
+            lambda got: _misses_a_sum_of_one(got, expected, decimals),
+            "your row does not sum to 1, and a target must be a probability distribution: "
+            "(1 - eps) on the true class plus eps / n on every class adds up to exactly 1.",
+        ),
     ]
     return check_array(answer, expected, what="your smoothed target", decimals=decimals, hints=hints)
+
+
+def _misses_a_sum_of_one(got, expected, decimals):
+    """True when ``got`` does not sum to 1 and is not simply the right row rounded.
+
+    The right row rounded to k decimals may miss a sum of 1 by half a unit per entry: that is
+    rounding, which :func:`check_array` names as such. Anything else must sum to 1 to within
+    the rounding of the exercise's own precision.
+    """
+    got = np.asarray(got, dtype=float).ravel()
+    places = next((k for k in range(1, decimals) if np.allclose(got, np.round(got, k), rtol=0, atol=1e-12)), decimals)
+    if np.all(np.abs(got - np.ravel(expected)) <= 0.5 * 10.0**-places * (1 + 1e-9)):
+        return False
+    return bool(abs(got.sum() - 1.0) > 0.5 * 10.0**-decimals * got.size + 1e-9)

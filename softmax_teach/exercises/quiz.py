@@ -173,22 +173,85 @@ QUESTIONS = (
     ),
     Question(
         8,
-        "Which paper introduced nucleus (top-p) sampling?",
+        "A character model's mean held-out loss is 0.693 nats per character (that is log 2). What is its perplexity?",
         {
-            "a": "Vaswani et al. 2017, Attention Is All You Need",
-            "b": "Holtzman et al. 2019, The Curious Case of Neural Text Degeneration",
-            "c": "Hinton et al. 2015, Distilling the Knowledge in a Neural Network",
-            "d": "Guo et al. 2017, On Calibration of Modern Neural Networks",
+            "a": "0.5",
+            "b": "2: it is as unsure as a choice between 2 equally likely characters",
+            "c": "0.693: perplexity is the mean loss",
+            "d": "it depends on the size of the vocabulary",
         },
         "b",
-        "Holtzman et al. sample from the smallest set of tokens whose probability reaches p; the others are "
-        "the Transformer, distillation at high temperature, and temperature scaling for calibration.",
+        "perplexity is exp(mean loss) = exp(log 2) = 2: the model is, on average, as surprised as if it chose "
+        "uniformly among 2 characters, whatever the vocabulary.",
         {
-            "a": "Vaswani et al. introduced the Transformer and scaled dot-product attention, not a sampling method.",
-            "c": "Hinton et al. train a small model on a large one's softmax at a high temperature (distillation).",
-            "d": "Guo et al. fit one temperature on held-out data to calibrate a classifier's probabilities.",
+            "a": "0.5 = exp(-0.693) is the geometric mean of the probabilities given to the right characters; "
+            "perplexity is its inverse, exp(+mean loss), and is never below 1.",
+            "c": "0.693 nats is the mean loss itself; perplexity is its exponential, exp(0.693) = 2.",
+            "d": "the vocabulary bounds a uniform guess's perplexity (V), but the perplexity of this model is "
+            "exp(mean loss) alone: 2.",
         },
-        (10, 14),
+        (14,),
+    ),
+    Question(
+        9,
+        "An image classifier's top probability averages 0.95 on held-out images, but it is right on only 80% of "
+        "them. Temperature scaling fits one T on held-out data by minimising the NLL. What does it do?",
+        {
+            "a": "picks T > 1, which softens every probability and changes no predicted class",
+            "b": "picks T < 1, which sharpens the probabilities",
+            "c": "changes the predicted class of the over-confident images",
+            "d": "raises the accuracy to 95%",
+        },
+        "a",
+        "the model is over-confident, so the NLL is lowest at some T > 1; dividing every logit by the same "
+        "positive T keeps their order, so the arg-max, and the accuracy, stay the same.",
+        {
+            "b": "T < 1 makes the probabilities more extreme; an over-confident model needs them softened (T > 1).",
+            "c": "dividing all the logits by one positive T keeps their order: the arg-max cannot change.",
+            "d": "the accuracy cannot change (the arg-max does not); calibration moves the confidence towards "
+            "the accuracy, not the accuracy towards the confidence.",
+        },
+        (8, 10),
+    ),
+    Question(
+        10,
+        "Sentences of different lengths are padded to the longest one in the batch. How should a model average "
+        "the word embeddings of each sentence?",
+        {
+            "a": "sum the embeddings of the real words only (a mask) and divide by the number of real words",
+            "b": "take the mean over all positions, padding included",
+            "c": "sum the embeddings of the real words only and divide by the padded length",
+            "d": "keep only the last position's embedding",
+        },
+        "a",
+        "a mask zeroes the padding before the sum, and the count of real words is the divisor: the same "
+        "sentence then gets the same average whatever else is in the batch.",
+        {
+            "b": "the padding positions drag the mean towards the padding vector, and a sentence's average then "
+            "depends on how long the longest sentence of its batch is.",
+            "c": "dividing by the padded length shrinks a short sentence's average by (real words) / (padded "
+            "length), so the same sentence gets a different vector in another batch: divide by the real count.",
+            "d": "in a padded batch the last position of a short sentence is padding; and one position is not "
+            "an average of the sentence.",
+        },
+        (9,),
+    ),
+    Question(
+        11,
+        "scikit-learn's LogisticRegression(C=1.0) is trained on n = 100 samples. Which l2 gives the same model in "
+        "SoftmaxRegression, which minimises the mean cross-entropy plus (l2 / 2) ||W||^2?",
+        {"a": "0.01", "b": "1.0", "c": "100", "d": "0.5"},
+        "a",
+        "scikit-learn minimises C * (sum of the losses) + ||W||^2 / 2; dividing by C n gives the mean loss "
+        "+ ||W||^2 / (2 C n), so l2 = 1 / (C n) = 0.01.",
+        {
+            "b": "1 / C forgets that scikit-learn sums the loss over the n samples while SoftmaxRegression "
+            "averages it: divide by n too.",
+            "c": "C n is upside down: C is an inverse strength, so l2 = 1 / (C n).",
+            "d": "both objectives write the penalty as half the squared norm, so no factor 2 appears; and the n "
+            "samples are missing.",
+        },
+        (12,),
     ),
 )
 
@@ -252,7 +315,7 @@ def check_quiz(answers):
 
     Examples
     --------
-    >>> check_quiz({1: "b", 2: "a"}).message.startswith("2 of 8 right")
+    >>> check_quiz({1: "b", 2: "a"}).message.startswith("2 of 11 right")
     True
     """
     if not isinstance(answers, dict):

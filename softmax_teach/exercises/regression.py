@@ -58,9 +58,37 @@ def check_l2_for_C(answer, C, n_samples, *, significant=2):
             "C is an inverse strength: a larger C means a weaker penalty.",
         ),
         (
+            lambda a: np.isclose(a, 1 / n_samples),
+            f"that is 1/n: C is missing. l2 = 1 / (C n), with C = {C:g} and n = {n_samples}.",
+        ),
+        (
+            lambda a: np.isclose(a, n_samples / C),
+            "that is n/C: invert the whole product, l2 = 1 / (C n), not n / C.",
+        ),
+        (
             lambda a: np.isclose(a, 1 / (2 * C * n_samples)) or np.isclose(a, 2 / (C * n_samples)),
             "off by a factor 2: both objectives write the penalty as half the squared norm.",
         ),
+    )
+    # Rounded to fewer significant figures than asked: say it in significant figures, the unit the
+    # exercise uses (the shared check would count decimals, 0.001 being "3 decimals").
+    hints += tuple(
+        (
+            lambda a, rounded=float(f"{expected:.{figures - 1}e}"): np.isclose(a, rounded, rtol=1e-9, atol=0),
+            f"that is the right l2 rounded to {figures} significant figure{'s' if figures > 1 else ''}; "
+            f"the exercise asks for {significant}.",
+        )
+        for figures in range(1, significant)
+    )
+    magnitude = int(np.floor(np.log10(abs(expected))))
+    cut_off = {f: np.trunc(expected / 10.0 ** (magnitude - f + 1)) * 10.0 ** (magnitude - f + 1) for f in range(1, 9)}
+    hints += tuple(
+        (
+            lambda a, cut=cut_off[figures]: np.isclose(a, cut, rtol=1e-9, atol=0),
+            f"that is the right l2 cut off after {figures} significant figure{'s' if figures > 1 else ''} "
+            f"(the digits were dropped, not rounded); the exercise asks for {significant}, rounded.",
+        )
+        for figures in range(1, significant)
     )
     decimals = significant - 1 - int(np.floor(np.log10(abs(expected))))
     return check_value(answer, expected, what="your l2", rtol=1e-9, decimals=decimals, hints=hints)
@@ -98,7 +126,18 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
         return lambda a: a.shape == candidate.shape and np.allclose(a, candidate, rtol=1e-6, atol=1e-9)
 
     hints = [
-        (matches(-expected), "the sign is flipped: the gradient is X.T @ (p - y) / n, and descent subtracts it."),
+        (
+            matches(-expected),
+            "the sign is flipped: the gradient is X.T @ (p - y) / n (p - y, not y - p), and descent subtracts it.",
+        ),
+        (
+            matches(-data_part + penalty),
+            "the data term has the wrong sign: it is X.T @ (p - y) / n, p minus y (you used y - p).",
+        ),
+        (
+            matches(X.T @ (X @ weights + np.asarray(bias, dtype=float) - _one_hot(y, weights.shape[1])) / n + penalty),
+            "you used the logits X @ W + b where the probabilities belong: p = softmax(X @ W + b), row by row.",
+        ),
         (
             matches(data_part * n + penalty),
             "not averaged: the loss is the *mean* over samples, so divide X.T @ (p - y) by n.",
@@ -112,6 +151,13 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
     ]
     if l2:
         hints.insert(0, (matches(data_part), f"the penalty's gradient l2 * W is missing (l2 = {l2:g})."))
+        hints.append(
+            (
+                matches(data_part + penalty / 2),
+                f"the penalty's gradient is l2 * W, not l2/2 * W: the derivative of (l2/2) ||W||^2 brings "
+                f"down the square's 2 (l2 = {l2:g}).",
+            )
+        )
         # The usual first attempt makes both mistakes at once: name both.
         hints.insert(
             0,
@@ -124,7 +170,29 @@ def check_weight_gradient(answer, X, y, weights, bias, l2=0.0):
         hints.append(
             (matches(data_part + 2 * penalty), "the penalty is (l2 / 2)·||W||², whose gradient is l2·W, not 2·l2·W.")
         )
+        hints.append((matches(data_part + penalty / n), f"the penalty's gradient is l2 * W, not divided by n = {n}."))
+        hints.append(
+            (matches(data_part - penalty), "the penalty's gradient is + l2 * W: the penalty adds to the loss.")
+        )
+
+    def rounded_to(decimals):
+        rounded = np.round(expected, decimals)
+        return lambda a: a.shape == rounded.shape and np.allclose(a, rounded, rtol=1e-12, atol=1e-15)
+
+    hints += [
+        (
+            rounded_to(decimals),
+            f"that is the right gradient rounded to {decimals} decimal{'s' if decimals != 1 else ''}: "
+            "return it unrounded.",
+        )
+        for decimals in range(8, 0, -1)
+    ]
     return check_array(answer, expected, what="your dJ/dW", hints=hints)
+
+
+def _one_hot(y, n_classes):
+    y = np.asarray(y)
+    return np.eye(n_classes)[y.astype(int)] if y.ndim == 1 else y.astype(float)
 
 
 def check_unpenalised_fit(model, X, y):

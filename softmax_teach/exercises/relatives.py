@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Case, check_function
+from softmax_teach.exercises.core import Case, check_function, same_values
 from softmax_teach.numerics import softmax
 from softmax_teach.relatives import sparsemax, sparsemax_threshold
 
@@ -27,8 +27,9 @@ def _mistakes(z):
         (
             np.maximum(z - tau_all, 0),
             "your threshold uses all the scores, tau = (sum(z) - 1) / n, so the result "
-            "does not sum to 1 once a score is clipped. Find the support first: sort the "
-            "scores in decreasing order and keep the largest k with 1 + k z_(k) > z_(1) + ... + z_(k); "
+            "does not sum to 1 once a score is clipped. This is also what a support search gives on "
+            "scores sorted in *increasing* order (np.sort without [::-1]): then every k passes the test. "
+            "Sort the scores in decreasing order and keep the largest k with 1 + k z_(k) > z_(1) + ... + z_(k); "
             "then tau = (z_(1) + ... + z_(k) - 1) / k.",
         ),
         (z - tau, "the threshold is right but some entries are negative: clip them at 0, np.maximum(z - tau, 0)."),
@@ -38,7 +39,15 @@ def _mistakes(z):
             "(subtract tau from the unsorted scores).",
         ),
     ]
-    return tuple((wrong, message) for wrong, message in found if not np.allclose(wrong, sparsemax(z)))
+    found += [
+        (
+            np.round(sparsemax(z), decimals),
+            f"these are the right values rounded to {decimals} decimal{'s' if decimals != 1 else ''}: "
+            "return them unrounded.",
+        )
+        for decimals in range(8, 0, -1)  # the most decimals that fit is named
+    ]
+    return tuple((wrong, message) for wrong, message in found if not same_values(wrong, sparsemax(z)))
 
 
 def _cases():

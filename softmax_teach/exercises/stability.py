@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from softmax_teach.exercises.core import Case, Feedback, as_number, check_function
+from softmax_teach.exercises.core import (
+    Case,
+    Feedback,
+    as_number,
+    call_learner_function,
+    check_function,
+    same_values,
+)
 from softmax_teach.numerics import exp_limits, log_softmax, logsumexp, softmax
 
 __all__ = ["largest_finite_exp_argument", "check_overflow_threshold", "check_logsumexp", "check_log_softmax"]
@@ -109,6 +116,16 @@ def check_overflow_threshold(answer, dtype="float32", *, decimals=2):
         return Feedback(False, f"that is the largest {name} itself; exp(x) reaches it when x is its natural log.")
     if np.isclose(got, float(np.log10(info.max)), rtol=1e-3):
         return Feedback(False, "that is log10 of the largest value; exp is e**x, so take the natural log (np.log).")
+    if np.isclose(got, float(np.log2(info.max)), rtol=1e-3):
+        return Feedback(False, "that is log2 of the largest value; exp is e**x, so take the natural log (np.log).")
+    threshold = _overflow_threshold(name)
+    for places in range(1, decimals):  # rounded up to 0 decimals is the first integer, named below
+        if not finite and got == round(threshold, places):
+            return Feedback(
+                False,
+                f"that is the threshold rounded to {places} decimal{'s' if places != 1 else ''}, and it was rounded "
+                f"up, past it: exp of it is inf. Give {decimals} decimals, rounded down.",
+            )
     if got == np.ceil(_overflow_threshold(name)):
         return Feedback(
             False,
@@ -156,6 +173,25 @@ def _logsumexp_mistakes(x):
             ),
             (m[..., 0], "that is only the max of each row; add log(sum(exp(x - max))) to it."),
         ]
+        # Any shift gives the right value on rows whose scores are close together; a row with a
+        # large spread shows which shift was used. The min makes exp(x - min) overflow at once,
+        # the mean once the spread passes about 2 * 709 (the mean comes first: on [0, -1500] both
+        # overflow, and a min shift has already failed on [0, -1000]).
+        for statistic, why in (
+            ("mean", "exp(x - mean) of the largest score is about exp(spread / 2), which overflows past ~1420"),
+            ("min", "exp(x - min) of the largest score is exp(spread), which overflows past ~709"),
+        ):
+            shift = getattr(np, statistic)(x, axis=-1, keepdims=True)
+            wrong = shift[..., 0] + np.log(np.exp(x - shift).sum(axis=-1))
+            if not same_values(wrong, right[..., 0]):
+                mistakes.append(
+                    (
+                        wrong,
+                        f"you shifted by the row's {statistic}, not its max: on a row whose scores are "
+                        f"{float(np.ptp(x, axis=-1).max()):g} apart, {why}. Only the max makes "
+                        "every exponent <= 0, so exp(x - max) stays in [0, 1].",
+                    )
+                )
         if x.ndim == 2:
             mistakes += [
                 (
@@ -177,6 +213,8 @@ def _logsumexp_cases():
         ("the slide's scores [2.0, 1.0, 0.1]", [2.0, 1.0, 0.1]),
         ("the large scores [1000, 1000]", [1000.0, 1000.0]),
         ("the very negative scores [-1000, -1000]", [-1000.0, -1000.0]),
+        ("the spread-out scores [0, -1000]", [0.0, -1000.0]),
+        ("the spread-out scores [0, -1500]", [0.0, -1500.0]),
         ("the batch [[1, 2, 3], [-1000, -1001, -999]]", [[1.0, 2.0, 3.0], [-1000.0, -1001.0, -999.0]]),
     ]
     keepdims = "Reduce with axis=-1 and keepdims=True so the (rows, 1) max lines up with the rows."
@@ -187,8 +225,9 @@ def check_logsumexp(function):
     """Check a learner's ``function(x)``: ``log(sum(exp(x)))`` over the last axis, without overflow.
 
     Compared with :func:`softmax_teach.numerics.logsumexp` on the slide's scores, ``[1000,
-    1000]`` (the naive formula gives ``inf``), ``[-1000, -1000]`` (it gives ``-inf``) and a
-    batch whose rows are far apart.
+    1000]`` (the naive formula gives ``inf``), ``[-1000, -1000]`` (it gives ``-inf``), rows with a
+    large spread (``[0, -1000]``, ``[0, -1500]``: a shift by the row's min or mean overflows there)
+    and a batch whose rows are far apart.
 
     Parameters
     ----------
@@ -239,8 +278,19 @@ def _log_softmax_mistakes(x):
                     "you normalised the whole matrix: reduce each row with axis=-1 and keepdims=True.",
                 ),
                 (log_softmax(x, axis=0), "you normalised each column (axis=0): reduce each row (axis=-1)."),
+                (
+                    _whole_matrix_max_log_softmax(x),
+                    "you subtracted the max of the whole matrix: a row far below it underflows, its "
+                    "sum of exponentials becomes 0 and log(0) = -inf. Subtract each row's own max "
+                    "(x.max(axis=-1, keepdims=True)).",
+                ),
             ]
     return tuple(mistakes)
+
+
+def _whole_matrix_max_log_softmax(x):
+    shifted = x - x.max()
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def _log_softmax_cases():
@@ -249,6 +299,8 @@ def _log_softmax_cases():
         ("the scores [0, -1000]", [0.0, -1000.0]),
         ("the large scores [1000, 2000, 3000]", [1000.0, 2000.0, 3000.0]),
         ("the batch [[1, 2, 3], [0, -1000, -2]]", [[1.0, 2.0, 3.0], [0.0, -1000.0, -2.0]]),
+        # rows far apart: only here does the max of the whole matrix differ from each row's own max
+        ("the batch [[1000, 1001, 999], [-1000, -1002, -999]]", [[1000.0, 1001.0, 999.0], [-1000.0, -1002.0, -999.0]]),
     ]
     keepdims = "Reduce with axis=-1 and keepdims=True so the (rows, 1) max and sum line up with the rows."
     return tuple(
@@ -260,7 +312,10 @@ def check_log_softmax(function):
     """Check a learner's ``function(x)``: ``log(softmax(x))`` over the last axis, finite where it should be.
 
     Compared with :func:`softmax_teach.numerics.log_softmax` on the slide's scores, ``[0,
-    -1000]`` (where ``np.log(softmax(x))`` gives ``-inf``), the slide's large scores and a batch.
+    -1000]`` (where ``np.log(softmax(x))`` gives ``-inf``), the slide's large scores, a batch, and
+    a batch whose rows are far apart (where the max of the whole matrix is not each row's max).
+    Besides the mistakes each case names, a floored ``log(softmax(x) + 1e-8)`` or
+    ``np.log(np.clip(...))`` is named.
 
     Parameters
     ----------
@@ -277,6 +332,37 @@ def check_log_softmax(function):
     >>> bool(check_log_softmax(log_softmax))
     True
     """
-    return check_function(
+    feedback = check_function(
         function, _log_softmax_cases(), log_softmax, name="your log_softmax", nonfinite_hint=_LOG_SOFTMAX_HINT
     )
+    if not feedback:
+        floored = _floored_log_probability(function)
+        if floored is not None:
+            return Feedback(
+                False,
+                f"you kept log(softmax(x)) and kept the probability away from 0 (adding a small number "
+                f"such as 1e-8, or np.clip): on [0, -1000] your function gives {floored:.4g} for the second "
+                f"class, whose log-probability is exactly -1000. A floor hides the underflow instead of "
+                f"fixing it: every log-probability below log(floor) comes out wrong. Compute it in the log "
+                f"domain instead: (x - m) - log(sum(exp(x - m))).",
+            )
+    return feedback
+
+
+def _floored_log_probability(function):
+    """What ``function`` gives for the second class of ``[0, -1000]`` when it floored log(softmax), else None.
+
+    The usual "fix" of ``np.log(softmax(x))`` keeps the probability away from 0 (``+ 1e-8``,
+    ``np.clip(p, 1e-300, None)``): the first class then comes out at about 0, and the second at
+    ``log(floor)``, a finite number far above the right -1000.
+    """
+    call = call_learner_function(function, np.array([0.0, -1000.0]))
+    try:
+        result = np.asarray(call.result, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if call.error is not None or result.shape != (2,) or not np.isfinite(result).all():
+        return None
+    if abs(result[0]) < 1e-6 and -990.0 < result[1] < -1.0:
+        return float(result[1])
+    return None

@@ -10,6 +10,13 @@
 - :func:`tiled_attention` — the same result from one pass over blocks of keys with an online
   softmax (running max and sum), the idea behind FlashAttention (Dao et al., 2022).
 - :func:`causal_mask` and :func:`attention_entropy` (why the ``1/√d``).
+- :class:`MultiHeadAttention` — ``h`` heads of scaled dot-product attention side by side, each on
+  its own ``d_model / h`` slice of learned projections, concatenated and projected back; its
+  parameters have the names and layout of ``torch.nn.MultiheadAttention`` (``in_proj_weight``,
+  ``in_proj_bias``, ``out_proj``), so one loads into the other and the outputs agree (tested).
+- :func:`sinusoidal_positions` — the fixed positional encoding of Vaswani et al. (2017, §3.5).
+  Attention without positions is permutation-equivariant: permuting the tokens permutes the
+  output and changes nothing else.
 - :class:`RunningMaxAttention`, :func:`running_max_task` and :func:`train_running_max` — one head
   of causal self-attention with learned ``W_Q``, ``W_K``, ``W_V``, trained in seconds to output the
   largest digit seen so far: attention weights that *mean* something (each query learns to look
@@ -38,6 +45,9 @@ from softmax_teach.numerics import entropy, softmax
 __all__ = [
     "AdditiveAttention",
     "AttentionOutput",
+    "MultiHeadAttention",
+    "sinusoidal_positions",
+    "previous_digit_task",
     "attention_entropy",
     "attention_weights",
     "causal_mask",
@@ -415,6 +425,137 @@ class AdditiveAttention(nn.Module):
         return AttentionOutput(context, weights)
 
 
+# --------------------------------------------------------------------------- several heads, positions
+
+
+class MultiHeadAttention(nn.Module):
+    r"""Multi-head attention (Vaswani et al., 2017, §3.2.2), written out.
+
+    ``head_i = attention(x_q W_Q^i, x_k W_K^i, x_v W_V^i)`` for ``i = 1 … h``, each head on its own
+    ``d_model / h`` columns of the projections; the heads are concatenated and projected by
+    ``W_O``. Every head is its own softmax over the keys, so each can look somewhere else.
+
+    The parameters are named and laid out as in ``torch.nn.MultiheadAttention``:
+    ``in_proj_weight`` of shape ``(3 d_model, d_model)`` (``W_Q``, ``W_K``, ``W_V`` stacked, each
+    row block ``x @ W.T`` as in ``nn.Linear``), ``in_proj_bias`` of ``3 d_model`` and ``out_proj``
+    (an ``nn.Linear``). ``load_state_dict`` moves weights between the two either way.
+
+    Parameters
+    ----------
+    d_model : int
+        Width of the inputs and outputs.
+    num_heads : int
+        Heads; must divide ``d_model``.
+    bias : bool
+        Biases on the input and output projections (torch's default: True).
+
+    Notes
+    -----
+    Inputs are ``(batch, length, d_model)`` (torch's ``batch_first=True``). ``forward`` returns
+    the output and the weights of every head, ``(batch, heads, L_q, L_k)``; torch averages them
+    over the heads by default (``average_attn_weights=True``).
+    """
+
+    def __init__(self, d_model: int, num_heads: int, *, bias: bool = True):
+        super().__init__()
+        d_model = _validation.positive_int(d_model, "d_model")
+        num_heads = _validation.positive_int(num_heads, "num_heads")
+        if d_model % num_heads:
+            raise ValueError(f"num_heads must divide d_model, got d_model={d_model}, num_heads={num_heads}")
+        self.d_model, self.num_heads, self.head_dim = d_model, num_heads, d_model // num_heads
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * d_model)) if bias else None
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+        nn.init.xavier_uniform_(self.in_proj_weight)  # torch.nn.MultiheadAttention's initialisation
+        if bias:
+            nn.init.zeros_(self.out_proj.bias)
+
+    def _split_heads(self, x):  # (batch, length, d_model) -> (batch, heads, length, head_dim)
+        batch, length, _ = x.shape
+        return x.reshape(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, query, key=None, value=None, mask=None, *, causal=False):
+        """Attend from ``query`` to ``key`` / ``value`` (self-attention when they are omitted).
+
+        Parameters
+        ----------
+        query : torch.Tensor, shape (batch, L_q, d_model)
+        key, value : torch.Tensor, shape (batch, L_k, d_model), optional
+            Default: ``query`` (self-attention).
+        mask : torch.Tensor, optional
+            As in :func:`attention_weights`: bool True where a query may look, or float added.
+        causal : bool
+            Forbid keys after the query's position (top-left aligned, :func:`causal_mask`).
+
+        Returns
+        -------
+        output : torch.Tensor, shape (batch, L_q, d_model)
+        weights : torch.Tensor, shape (batch, heads, L_q, L_k)
+            One softmax over the keys per head and query.
+        """
+        key = query if key is None else key
+        value = key if value is None else value
+        for name, tensor in (("query", query), ("key", key), ("value", value)):
+            if not isinstance(tensor, torch.Tensor) or tensor.dim() != 3 or tensor.shape[-1] != self.d_model:
+                shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
+                raise ValueError(f"{name} must have shape (batch, length, {self.d_model}), got {shape}")
+        if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
+            raise ValueError(
+                f"query, key and value must share the batch and key and value the length, got "
+                f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}"
+            )
+        w_q, w_k, w_v = self.in_proj_weight.chunk(3)
+        b_q, b_k, b_v = self.in_proj_bias.chunk(3) if self.in_proj_bias is not None else (None, None, None)
+        q = self._split_heads(nn.functional.linear(query, w_q, b_q))
+        k = self._split_heads(nn.functional.linear(key, w_k, b_k))
+        v = self._split_heads(nn.functional.linear(value, w_v, b_v))
+        weights = attention_weights(q, k, mask, causal=causal)
+        heads = weights @ v  # (batch, heads, L_q, head_dim)
+        batch, _, length, _ = heads.shape
+        return self.out_proj(heads.transpose(1, 2).reshape(batch, length, self.d_model)), weights
+
+
+def sinusoidal_positions(length, d_model, *, base=10000.0, dtype=torch.float32):
+    r"""The sinusoidal positional encoding of Vaswani et al. (2017, §3.5).
+
+    ``PE[pos, 2i] = sin(pos / base^(2i/d))`` and ``PE[pos, 2i+1] = cos(pos / base^(2i/d))``: each pair
+    of columns is a rotation at its own frequency, so ``PE[pos + k]`` is a fixed linear map of
+    ``PE[pos]`` for every ``pos`` (a rotation by ``k`` times each frequency). Added to the token
+    embeddings, it tells attention where each token is; nothing is learned.
+
+    Parameters
+    ----------
+    length : int
+        Positions ``0 … length - 1``.
+    d_model : int
+        Width (even).
+    base : float
+        The wavelength scale (10000 in the paper).
+    dtype : torch.dtype
+
+    Returns
+    -------
+    torch.Tensor, shape (length, d_model)
+
+    Examples
+    --------
+    >>> pe = sinusoidal_positions(4, 6)
+    >>> pe[0].tolist()
+    [0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    """
+    length = _validation.positive_int(length, "length")
+    d_model = _validation.positive_int(d_model, "d_model")
+    if d_model % 2:
+        raise ValueError(f"d_model must be even (sine and cosine pairs), got {d_model}")
+    base = _validation.positive_real(base, "base")
+    position = torch.arange(length, dtype=torch.float64)[:, None]
+    frequency = base ** (-torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
+    encoding = torch.empty(length, d_model, dtype=torch.float64)
+    encoding[:, 0::2] = torch.sin(position * frequency)
+    encoding[:, 1::2] = torch.cos(position * frequency)
+    return encoding.to(dtype)
+
+
 # --------------------------------------------------------------------------- a trained head
 
 
@@ -454,6 +595,25 @@ def running_max_task(n_sequences, *, length=8, vocab_size=10, seed=0):
     return tokens, torch.cummax(tokens, dim=1).values
 
 
+def previous_digit_task(n_sequences, *, length=8, vocab_size=10, seed=0):
+    """Random digit sequences and, at every position, the digit one position *before* it.
+
+    A task about order: the answer at position ``i`` is ``tokens[i - 1]`` (and ``tokens[0]`` at
+    position 0). Causal attention without positions sees positions ``0 … i`` as a set, so it
+    cannot tell which of them came last but one; with positional information it can.
+
+    Parameters and returns as :func:`running_max_task`.
+
+    Examples
+    --------
+    >>> tokens, targets = previous_digit_task(1, length=5, seed=3)
+    >>> bool((targets[0, 1:] == tokens[0, :-1]).all()) and bool(targets[0, 0] == tokens[0, 0])
+    True
+    """
+    tokens, _ = running_max_task(n_sequences, length=length, vocab_size=vocab_size, seed=seed)
+    return tokens, torch.cat([tokens[:, :1], tokens[:, :-1]], dim=1)
+
+
 class RunningMaxAttention(nn.Module):
     r"""One head of causal self-attention with learned projections, and a linear read-out.
 
@@ -469,15 +629,30 @@ class RunningMaxAttention(nn.Module):
         Longest sequence (one position embedding each).
     d_model : int
         Width of embeddings, queries, keys and values.
+    positions : {"learned", "sinusoidal", None}
+        How the model is told where each token is: a learned embedding per position (the
+        default), the fixed :func:`sinusoidal_positions`, or nothing (then only the causal mask
+        carries any order: position ``i`` sees the *set* of tokens ``0 … i``).
     """
 
-    def __init__(self, vocab_size=10, max_length=8, d_model=16):
+    POSITIONS = ("learned", "sinusoidal", None)
+
+    def __init__(self, vocab_size=10, max_length=8, d_model=16, positions="learned"):
         super().__init__()
         vocab_size = _validation.positive_int(vocab_size, "vocab_size")
         max_length = _validation.positive_int(max_length, "max_length")
         d_model = _validation.positive_int(d_model, "d_model")
+        if positions not in self.POSITIONS:
+            raise ValueError(f"positions must be one of {self.POSITIONS}, got {positions!r}")
+        self.max_length, self.positions = max_length, positions
         self.token = nn.Embedding(vocab_size, d_model)
+        # Built (and so drawn from the random stream) in every variant, so that the other weights
+        # start the same whichever positions are used.
         self.position = nn.Embedding(max_length, d_model)
+        if positions == "sinusoidal":
+            self.position.weight.requires_grad_(False)
+            with torch.no_grad():
+                self.position.weight.copy_(sinusoidal_positions(max_length, d_model + d_model % 2)[:, :d_model])
         self.query = nn.Linear(d_model, d_model, bias=False)
         self.key = nn.Linear(d_model, d_model, bias=False)
         self.value = nn.Linear(d_model, d_model, bias=False)
@@ -487,8 +662,10 @@ class RunningMaxAttention(nn.Module):
         if not isinstance(tokens, torch.Tensor) or tokens.dtype not in (torch.int32, torch.int64) or tokens.dim() != 2:
             shape = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens).__name__
             raise ValueError(f"tokens must be an integer tensor of shape (batch, length), got {shape}")
-        if tokens.shape[1] > self.position.num_embeddings:
-            raise ValueError(f"sequences of at most {self.position.num_embeddings} tokens, got {tokens.shape[1]}")
+        if tokens.shape[1] > self.max_length:
+            raise ValueError(f"sequences of at most {self.max_length} tokens, got {tokens.shape[1]}")
+        if self.positions is None:
+            return self.token(tokens)
         return self.token(tokens) + self.position(torch.arange(tokens.shape[1], device=tokens.device))
 
     def attention(self, tokens):
@@ -507,7 +684,18 @@ def _sequence_cross_entropy(logits, target):
     return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
 
 
-def train_running_max(*, n_train=4000, n_validation=1000, epochs=4, d_model=16, lr=0.01, seed=0, dtype=torch.float64):
+def train_running_max(
+    *,
+    n_train=4000,
+    n_validation=1000,
+    epochs=4,
+    d_model=16,
+    lr=0.01,
+    seed=0,
+    dtype=torch.float64,
+    positions="learned",
+    task=None,
+):
     """Train :class:`RunningMaxAttention` on :func:`running_max_task` (seconds on one core).
 
     Parameters
@@ -523,6 +711,11 @@ def train_running_max(*, n_train=4000, n_validation=1000, epochs=4, d_model=16, 
     dtype : torch.dtype
         float64 by default, so that CPUs whose kernels round differently still agree on the
         printed digits.
+    positions : {"learned", "sinusoidal", None}
+        Passed to :class:`RunningMaxAttention`.
+    task : callable, optional
+        ``task(n_sequences, seed=...) -> (tokens, targets)``; default :func:`running_max_task`
+        (:func:`previous_digit_task` is the one that needs positions).
 
     Returns
     -------
@@ -533,11 +726,12 @@ def train_running_max(*, n_train=4000, n_validation=1000, epochs=4, d_model=16, 
     """
     from softmax_teach.training import train
 
+    task = running_max_task if task is None else task
     result = train(
-        lambda: RunningMaxAttention(d_model=d_model).to(dtype),
+        lambda: RunningMaxAttention(d_model=d_model, positions=positions).to(dtype),
         _sequence_cross_entropy,
-        running_max_task(n_train, seed=seed),
-        validation_data=running_max_task(n_validation, seed=seed + 1),
+        task(n_train, seed=seed),
+        validation_data=task(n_validation, seed=seed + 1),
         epochs=epochs,
         batch_size=100,
         optimizer="adam",
