@@ -11,6 +11,7 @@ import traitlets
 
 from softmax_teach import numerics
 from softmax_teach.explorer import _assets, _checks, charlm, prng
+from softmax_teach.explorer._filters import SamplingSettings
 
 MAX_TEXT = 400  # characters kept: the model reads all of them (as js/charlm.js's MAX_TEXT)
 MAX_TOP_K = 40
@@ -39,7 +40,7 @@ def check_text(text, characters):
     return text[-MAX_TEXT:]
 
 
-class GenerateTab(anywidget.AnyWidget):
+class GenerateTab(SamplingSettings, anywidget.AnyWidget):
     """A text, the sampling settings, and the character model's next-character distribution.
 
     The browser runs the model (``js/charlm.js``, from the shipped weights in the ``weights``
@@ -69,10 +70,7 @@ class GenerateTab(anywidget.AnyWidget):
     _esm = _assets.esm("generate.js")
     _css = _assets.css()
     text = traitlets.Unicode(DEFAULT_TEXT).tag(sync=True)
-    temperature = _checks.Real(1.0).tag(sync=True)
-    top_k = _checks.Whole(0).tag(sync=True)
-    top_p = _checks.Real(1.0).tag(sync=True)
-    min_p = _checks.Real(0.0).tag(sync=True)
+    max_top_k = MAX_TOP_K
     seed = _checks.Whole(0).tag(sync=True)
     weights = traitlets.Bytes(read_only=True).tag(sync=True)
 
@@ -96,22 +94,6 @@ class GenerateTab(anywidget.AnyWidget):
             self.generated_log_probabilities = []
             self.last_choice = None
 
-    @traitlets.validate("temperature")
-    def _check_temperature(self, proposal):
-        return _checks.temperature(proposal["value"])
-
-    @traitlets.validate("top_k")
-    def _check_top_k(self, proposal):
-        return _checks.whole(proposal["value"], "top_k (0: off)", 0, MAX_TOP_K)
-
-    @traitlets.validate("top_p")
-    def _check_top_p(self, proposal):
-        return _checks.in_range(proposal["value"], "top_p (1: off)", 0.01, 1.0)
-
-    @traitlets.validate("min_p")
-    def _check_min_p(self, proposal):
-        return _checks.in_range(proposal["value"], "min_p (0: off)", 0.0, 1.0)
-
     @traitlets.validate("seed")
     def _check_seed(self, proposal):
         return _checks.seed(proposal["value"])
@@ -133,9 +115,7 @@ class GenerateTab(anywidget.AnyWidget):
         return numerics.sampling_probabilities(
             self.next_logits,
             temperature=self.temperature,
-            top_k=self.top_k or None,
-            top_p=self.top_p if self.top_p < 1 else None,
-            min_p=self.min_p or None,
+            **self.filters,
         )
 
     @property

@@ -8,6 +8,7 @@ import traitlets
 
 from softmax_teach import numerics
 from softmax_teach.explorer import _assets, _checks, prng
+from softmax_teach.explorer._filters import SamplingSettings
 from softmax_teach.explorer.parsing import MAX_CLASSES
 
 DEFAULT_LOGITS = (3.0, 2.5, 2.0, 1.0, 0.5, -1.0)
@@ -15,7 +16,7 @@ DEFAULT_LABELS = ("the", "a", "cat", "dog", "sat", "zebra", "moon", "jazz")
 MIN_DRAWS, MAX_DRAWS = 10, 2000
 
 
-class SamplingTab(anywidget.AnyWidget):
+class SamplingTab(SamplingSettings, anywidget.AnyWidget):
     """Sampling from ``softmax(logits / T)`` after top-k, top-p and min-p.
 
     Parameters
@@ -49,10 +50,7 @@ class SamplingTab(anywidget.AnyWidget):
     _css = _assets.css()
     logits = traitlets.List(traitlets.Any(), default_value=list(DEFAULT_LOGITS)).tag(sync=True)
     labels = traitlets.List(traitlets.Unicode(), default_value=list(DEFAULT_LABELS)).tag(sync=True)
-    temperature = _checks.Real(1.0).tag(sync=True)
-    top_k = _checks.Whole(0).tag(sync=True)
-    top_p = _checks.Real(1.0).tag(sync=True)
-    min_p = _checks.Real(0.0).tag(sync=True)
+    max_top_k = MAX_CLASSES
     draws = _checks.Whole(200).tag(sync=True)
     seed = _checks.Whole(0).tag(sync=True)
 
@@ -69,22 +67,6 @@ class SamplingTab(anywidget.AnyWidget):
             )
         return labels
 
-    @traitlets.validate("temperature")
-    def _check_temperature(self, proposal):
-        return _checks.temperature(proposal["value"])
-
-    @traitlets.validate("top_k")
-    def _check_top_k(self, proposal):
-        return _checks.whole(proposal["value"], "top_k (0: off)", 0, MAX_CLASSES)
-
-    @traitlets.validate("top_p")
-    def _check_top_p(self, proposal):
-        return _checks.in_range(proposal["value"], "top_p (1: off)", 0.01, 1.0)
-
-    @traitlets.validate("min_p")
-    def _check_min_p(self, proposal):
-        return _checks.in_range(proposal["value"], "min_p (0: off)", 0.0, 1.0)
-
     @traitlets.validate("draws")
     def _check_draws(self, proposal):
         return _checks.whole(proposal["value"], "draws", MIN_DRAWS, MAX_DRAWS)
@@ -94,15 +76,6 @@ class SamplingTab(anywidget.AnyWidget):
         return _checks.seed(proposal["value"])
 
     # ------------------------------------------------------------------ read-outs
-    @property
-    def filters(self):
-        """The filters as :func:`numerics.sampling_probabilities` takes them (``None``: off)."""
-        return {
-            "top_k": self.top_k or None,
-            "top_p": self.top_p if self.top_p < 1 else None,
-            "min_p": self.min_p or None,
-        }
-
     @property
     def token_names(self):
         """One name per token: the label, or the index where no label is given."""

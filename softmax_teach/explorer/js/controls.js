@@ -2,7 +2,8 @@
 // <button> with a <label> (so it has an accessible name and works from the keyboard), and every
 // text box has its message element next to it (aria-describedby), where bad text is explained.
 
-import { formatNumber } from "./core.js";
+import { formatNumber, parseTemperature, roundTemperature } from "./core.js";
+import { shortNumber } from "./svg.js";
 
 let controlCount = 0;
 
@@ -285,4 +286,49 @@ export function tabLayout(el, cssClass, controls, results) {
   page.append(left, right);
   el.replaceChildren(page);
   return page;
+}
+
+/**
+ * The temperature pair every tab with a T shares: a log-scale slider from 0.01 to 100 (a drag from
+ * 0.5 to 2 must not take most of its length) and a box that takes any T the parser accepts.
+ * `beforeChange` runs before each change the learner makes (the predict-then-reveal tab hides its
+ * answer then). `show(t)` puts both on the model's T; `reset(t)` also clears the box's message.
+ */
+export function temperatureControls(model, { beforeChange = () => {} } = {}) {
+  const toSlider = (t) => Math.round(Math.log10(t) * 100) / 100;
+  const range = slider({
+    label: "temperature T",
+    min: -2,
+    max: 2,
+    step: 0.01,
+    value: toSlider(model.get("temperature")),
+    valueText: (v) => `T = ${shortNumber(roundTemperature(v), 3)}`,
+    className: "temperature-slider",
+    onInput: (v) => {
+      beforeChange();
+      model.set("temperature", roundTemperature(v));
+    },
+    onCommit: () => model.save_changes(),
+  });
+  const box = textBox({
+    label: "T",
+    value: tidyNumber(model.get("temperature")),
+    parse: parseTemperature,
+    onValue: (t) => {
+      beforeChange();
+      commit(model, { temperature: t });
+    },
+    size: 6,
+    className: "temperature-text",
+  });
+  return {
+    roots: [range.root, box.root],
+    show(t) {
+      range.set(toSlider(t));
+      box.set(tidyNumber(t));
+    },
+    reset(t) {
+      box.reset(tidyNumber(t));
+    },
+  };
 }

@@ -3,10 +3,10 @@
 // character" and "generate 40" draw seeded characters (a draw depends on the seed and the text's
 // length), with the drawn character's probability and the perplexity of what was generated.
 // Model keys: text, temperature, top_k (0 = off), top_p (1 = off), min_p (0 = off), seed.
-import { filterDistribution, parseTemperature, parseSeed, roundTemperature } from "./core.js";
+import { filterDistribution, parseSeed } from "./core.js";
 import { loadCharLM, generate, parseText } from "./charlm.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
+import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber, temperatureControls } from "./controls.js";
 
 export const SHOWN = 8;
 export const MAX_TOP_K = 40;
@@ -19,7 +19,6 @@ export function characterLabel(character) {
 async function render({ model, el }) {
   el.replaceChildren(element("p", "explorer-loading", "Loading the character model…"));
   const lm = await loadCharLM(model);
-  const log10 = (t) => Math.round(Math.log10(t) * 100) / 100;
   const live = (key) => ({ onInput: (v) => model.set(key, v), onCommit: () => model.save_changes() });
   let generated = []; // log-probabilities of the characters drawn since the text was typed
   let last = null;
@@ -36,25 +35,7 @@ async function render({ model, el }) {
     rows: 4,
     className: "generate-text",
   });
-  const temperatureSlider = slider({
-    label: "temperature T",
-    min: -2,
-    max: 2,
-    step: 0.01,
-    value: log10(model.get("temperature")),
-    valueText: (v) => `T = ${shortNumber(roundTemperature(v), 3)}`,
-    className: "temperature-slider",
-    onInput: (v) => model.set("temperature", roundTemperature(v)),
-    onCommit: () => model.save_changes(),
-  });
-  const temperatureBox = textBox({
-    label: "T",
-    value: tidyNumber(model.get("temperature")),
-    parse: parseTemperature,
-    onValue: (t) => commit(model, { temperature: t }),
-    size: 6,
-    className: "temperature-text",
-  });
+  const temperature = temperatureControls(model);
   const topK = slider({ label: "top-k", min: 0, max: MAX_TOP_K, step: 1, value: model.get("top_k"), valueText: (v) => (v === 0 ? "0 (off)" : String(v)), ...live("top_k") });
   const topP = slider({ label: "top-p", min: 0.01, max: 1, step: 0.01, value: model.get("top_p"), valueText: (v) => (v >= 1 ? "1 (off)" : v.toFixed(2)), ...live("top_p") });
   const minP = slider({ label: "min-p", min: 0, max: 1, step: 0.01, value: model.get("min_p"), valueText: (v) => (v <= 0 ? "0 (off)" : v.toFixed(2)), ...live("min_p") });
@@ -94,7 +75,7 @@ async function render({ model, el }) {
   tabLayout(
     el,
     "generate-tab",
-    [textArea.root, element("p", "control-help", "lowercase letters, space, newline (Shift+Enter) and , - . :; Enter reads the text"), temperatureSlider.root, temperatureBox.root, topK.root, topP.root, minP.root, seedBox.root, row],
+    [textArea.root, element("p", "control-help", "lowercase letters, space, newline (Shift+Enter) and , - . :; Enter reads the text"), ...temperature.roots, topK.root, topP.root, minP.root, seedBox.root, row],
     [plot.root, stats],
   );
 
@@ -102,8 +83,7 @@ async function render({ model, el }) {
     const text = model.get("text");
     const t = model.get("temperature");
     textArea.set(text);
-    temperatureSlider.set(log10(t));
-    temperatureBox.set(tidyNumber(t));
+    temperature.show(t);
     topK.set(model.get("top_k"));
     topP.set(model.get("top_p"));
     minP.set(model.get("min_p"));

@@ -2,9 +2,9 @@
 // its cumulative mass) and after them; seeded draws and their total variation from the exact
 // distribution. Model keys: logits, labels, temperature, top_k (0 = off), top_p (1 = off),
 // min_p (0 = off), draws, seed.
-import { MAX_SEED, filterDistribution, draw, totalVariation, parseLogits, parseTemperature, parseSeed, formatLogits, roundTemperature } from "./core.js";
+import { MAX_SEED, filterDistribution, draw, totalVariation, parseLogits, parseSeed, formatLogits } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
+import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber, temperatureControls } from "./controls.js";
 
 export const MAX_DRAWS = 2000;
 
@@ -13,7 +13,6 @@ export function tokenLabels(labels, n) {
 }
 
 function render({ model, el }) {
-  const log10 = (t) => Math.round(Math.log10(t) * 100) / 100;
   const logitsBox = textBox({
     label: "logits",
     value: formatLogits(model.get("logits")),
@@ -26,25 +25,7 @@ function render({ model, el }) {
     size: 22,
     className: "logits-text",
   });
-  const temperatureSlider = slider({
-    label: "temperature T",
-    min: -2,
-    max: 2,
-    step: 0.01,
-    value: log10(model.get("temperature")),
-    valueText: (v) => `T = ${shortNumber(roundTemperature(v), 3)}`,
-    className: "temperature-slider",
-    onInput: (v) => model.set("temperature", roundTemperature(v)),
-    onCommit: () => model.save_changes(),
-  });
-  const temperatureBox = textBox({
-    label: "T",
-    value: tidyNumber(model.get("temperature")),
-    parse: parseTemperature,
-    onValue: (t) => commit(model, { temperature: t }),
-    size: 6,
-    className: "temperature-text",
-  });
+  const temperature = temperatureControls(model);
   const live = (key) => ({ onInput: (v) => model.set(key, v), onCommit: () => model.save_changes() });
   const topK = slider({
     label: "top-k",
@@ -112,8 +93,7 @@ function render({ model, el }) {
     "sampling-tab",
     [
       logitsBox.root,
-      temperatureSlider.root,
-      temperatureBox.root,
+      ...temperature.roots,
       topK.root,
       topP.root,
       minP.root,
@@ -134,8 +114,7 @@ function render({ model, el }) {
     const seed = model.get("seed");
     const labels = tokenLabels(model.get("labels"), logits.length);
     logitsBox.set(formatLogits(logits));
-    temperatureSlider.set(log10(t));
-    temperatureBox.set(tidyNumber(t));
+    temperature.show(t);
     topK.set(k, { max: logits.length });
     topP.set(p);
     minP.set(m);

@@ -1,9 +1,9 @@
 // Tab 1, Temperature & logits: softmax(z / T) with the stable toggle, entropy, perplexity,
 // max probability and arg-max, predict-then-reveal, reset and randomise. anywidget interface:
 // the model holds `logits` (2 to 8 numbers), `temperature` and `stable`.
-import { MIN_CLASSES, MAX_CLASSES, softmax, softmaxOverflows, summarise, parseLogits, parseTemperature, formatLogits, formatNumber, roundTemperature, randomLogits } from "./core.js";
+import { MIN_CLASSES, MAX_CLASSES, softmax, softmaxOverflows, summarise, parseLogits, formatLogits, formatNumber, randomLogits } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, checkbox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber } from "./controls.js";
+import { slider, textBox, checkbox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber, temperatureControls } from "./controls.js";
 
 
 /** The largest |logit| a logit slider reaches: 10, or the largest logit rounded up to a ten. */
@@ -101,31 +101,10 @@ function render({ model, el }) {
       if (predicting) revealed = false;
     },
   });
-  const log10 = (t) => Math.round(Math.log10(t) * 100) / 100;
-  const temperatureSlider = slider({
-    label: "temperature T",
-    min: -2,
-    max: 2,
-    step: 0.01,
-    value: log10(model.get("temperature")),
-    valueText: (v) => `T = ${shortNumber(roundTemperature(v), 3)}`,
-    className: "temperature-slider",
-    onInput: (v) => {
+  const temperature = temperatureControls(model, {
+    beforeChange: () => {
       if (predicting) revealed = false;
-      model.set("temperature", roundTemperature(v));
     },
-    onCommit: () => model.save_changes(),
-  });
-  const temperatureBox = textBox({
-    label: "T",
-    value: tidyNumber(model.get("temperature")),
-    parse: parseTemperature,
-    onValue: (t) => {
-      if (predicting) revealed = false;
-      commit(model, { temperature: t });
-    },
-    size: 6,
-    className: "temperature-text",
   });
   const stable = checkbox({
     label: "stable: subtract the max first",
@@ -156,7 +135,7 @@ function render({ model, el }) {
     className: "reset-button",
     onClick: () => {
       editor.box.reset(formatLogits(initial.logits));
-      temperatureBox.reset(tidyNumber(initial.temperature));
+      temperature.reset(initial.temperature);
       commit(model, { logits: initial.logits.slice(), temperature: initial.temperature, stable: initial.stable });
     },
   });
@@ -183,8 +162,7 @@ function render({ model, el }) {
     el,
     "temperature-tab",
     [
-      temperatureSlider.root,
-      temperatureBox.root,
+      ...temperature.roots,
       help("low T sharpens towards the arg-max, high T flattens"),
       editor.root,
       stable.root,
@@ -199,8 +177,7 @@ function render({ model, el }) {
     const t = model.get("temperature");
     const isStable = model.get("stable");
     editor.sync();
-    temperatureSlider.set(log10(t));
-    temperatureBox.set(tidyNumber(t));
+    temperature.show(t);
     stable.set(isStable);
     reveal.hidden = !predicting;
     const p = softmax(logits, t, { stable: isStable });
