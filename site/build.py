@@ -113,7 +113,11 @@ def stage_lesson(path: Path, destination: Path, explorer: bool, dashboard: str) 
     staged.get("metadata", {}).pop("widgets", None)
 
     def relink(text: str) -> str:
-        return re.sub(r"\]\(dashboard\.ipynb\)", f"]({dashboard})", text)
+        text = re.sub(r"\]\(dashboard\.ipynb\)", f"]({dashboard})", text)
+        # Jupyter names a heading's anchor by its text ("#Subtract-the-max-to-prevent-overflow");
+        # MyST and Sphinx by its lower-case slug: the same anchor once lower-cased, for headings
+        # without punctuation, which is how the lessons write the headings they link to.
+        return re.sub(r"(\]\([\w./-]*)#([\w-]+)\)", lambda m: f"{m.group(1)}#{m.group(2).lower()})", text)
 
     for cell in staged["cells"]:
         if cell.get("cell_type") == "markdown":
