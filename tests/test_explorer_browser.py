@@ -15,19 +15,15 @@ Screenshots at 1280×720 and 1920×1080 go to test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import shutil
-import subprocess
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from voila_server import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from browser import AXE_RUN, LOOPBACK, ensure_axe, launched_chromium, serving_folder
+from voila_server import require_chromium
 
 from softmax_teach import numerics
 from softmax_teach.explorer import export_explorer
@@ -37,9 +33,7 @@ pytestmark = pytest.mark.timeout(600)
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts"
-AXE = TESTS / "node_modules" / "axe-core" / "axe.min.js"
 TABS = ["temperature", "sampling", "cross-entropy", "attention", "generate"]
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 require_chromium(pytest)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -48,17 +42,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +52,8 @@ def static_site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("explorer-site")
     index = export_explorer(folder)
     assert index == folder / "index.html"
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_folder(folder) as url:
+        yield url
 
 
 def offline_page(browser, url, *, viewport=(1366, 900), color_scheme="light"):
@@ -361,24 +339,6 @@ def test_generate_controls(static_page):
 
 
 # --------------------------------------------------------------------------- accessibility and screenshots
-def ensure_axe():
-    """axe-core from npm (tests/package.json, pinned by its lockfile), installed with ``npm ci``."""
-    if not AXE.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is needed to install axe-core for the accessibility tests", pytrace=False)
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=TESTS, check=True, timeout=600)
-    return AXE
-
-
-AXE_RUN = """async () => {
-  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200))}));
-}"""
-
-
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_axe_and_screenshots(browser, static_site, theme):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -386,7 +346,7 @@ def test_axe_and_screenshots(browser, static_site, theme):
     for viewport in [(1280, 720), (1920, 1080)]:
         page = offline_page(browser, static_site, viewport=viewport, color_scheme=theme)
         try:
-            page.add_script_tag(path=str(ensure_axe()))
+            page.add_script_tag(path=str(ensure_axe(pytest.fail)))
             for name in TABS:
                 select_tab(page, name.replace("-", "."))
                 page.screenshot(path=str(ARTIFACTS / f"explorer-static-{name}-{theme}-{viewport[0]}x{viewport[1]}.png"))
@@ -455,7 +415,7 @@ def test_voila_every_tab_works_and_links(browser, voila):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "explorer-voila-generate.png"))
         # axe on every tab inside Voila's page too (light theme; the static page covers both themes).
-        page.add_script_tag(path=str(ensure_axe()))
+        page.add_script_tag(path=str(ensure_axe(pytest.fail)))
         report = {}
         for name in TABS:
             select_tab(page, name.replace("-", "."))

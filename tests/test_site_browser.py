@@ -10,34 +10,24 @@ Without a built site (``_build/html``) the module is skipped locally and fails i
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from voila_server import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium
+from browser import AXE_RUN, LOOPBACK, ensure_axe, launched_chromium, serving_folder
+from voila_server import require_chromium
 
 require_chromium(pytest)
 
-from playwright import sync_api  # noqa: E402
-from test_explorer_browser import AXE_RUN, ensure_axe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "test-artifacts"
 LESSON = "notebooks/01_introduction.html"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 720}, "phone": {"width": 390, "height": 844}}
-LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *arguments):
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -47,26 +37,14 @@ def site_url():
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (.ci/run runs it before make test)", pytrace=False)
         pytest.skip(message)
-    port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(BUILT)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving_folder(BUILT) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +115,7 @@ def visit(browser):
 def _axe_serious(page):
     """Serious and critical axe violations. Run it after checking the page's own requests: axe reads
     style sheets itself, and resolves an @import in _static/styles against the page (a 404 of its own)."""
-    page.add_script_tag(path=str(ensure_axe()))
+    page.add_script_tag(path=str(ensure_axe(pytest.fail)))
     return [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
 
 
@@ -256,7 +234,7 @@ def test_the_explorer_page_embeds_the_static_explorer_and_a_slider_moves_the_bar
         "explorer/index.html"
     )
     assert item.outside == [] and item.failed == [] and item.errors == [], (item.outside, item.failed, item.errors)
-    page.frame(url=re.compile(r"/explorer/index\.html")).add_script_tag(path=str(ensure_axe()))
+    page.frame(url=re.compile(r"/explorer/index\.html")).add_script_tag(path=str(ensure_axe(pytest.fail)))
     assert _axe_serious(page) == []
     assert item.outside == []
     _screenshots(browser, site_url + "explorer.html", "explorer", ready=_explorer_frame)
