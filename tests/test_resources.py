@@ -169,7 +169,7 @@ def test_notebook_corrects_the_decks_cs231n_link():
     assert "https://cs231n.github.io/linear-classify/#softmax-classifier" in text
     for line in text.splitlines():
         if "1511.06211" in line:
-            assert "CS231n" in line and "unrelated" in line, line
+            assert "CS231n" in line and "not an arXiv preprint" in line, line
             assert "](https://arxiv.org/abs/1511.06211)" not in line  # never offered as a link to follow
 
 

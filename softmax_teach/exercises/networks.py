@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from softmax_teach import _validation as check
 from softmax_teach.calibration import fit_temperature
 from softmax_teach.exercises.core import Feedback, check_array, check_value
 from softmax_teach.numerics import softmax
@@ -124,9 +125,7 @@ def check_top_k(classes, probabilities, logits, k: int = 5, *, temperature: floa
     z = np.asarray(logits, dtype=float)
     if z.ndim != 1 or not 1 <= k <= z.size:
         raise ValueError(f"logits must be 1-D with at least k={k!r} entries, got shape {z.shape}")
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-    t = float(temperature)
+    t = check.positive_real(temperature, "temperature")
     p = softmax(z / t)
     order = np.argsort(-p, kind="stable")[:k]
     try:
