@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -101,9 +102,8 @@ def test_lesson_does_not_redefine_package_code(path):
     package = _package_definitions()
     redefined = []
     for cell in _code_cells(_load(path)):
-        source = "\n".join(
-            line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!"))
-        )  # IPython magics
+        # IPython's own transformer turns magics (the Colab cell's %pip) into the Python they run.
+        source = TransformerManager().transform_cell("".join(cell["source"]))
         for node in ast.parse(source).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in package:
                 if (path.name, node.name) not in SLIDE_CODE:
