@@ -22,17 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from softmax_teach.tiny_lm import PARAMETERS
+
 WEIGHTS_FILE = "charlm_weights.bin"
-#: The tensors, in file order, with PyTorch's ``state_dict`` names (as in ``tiny_lm.PARAMETERS``).
-PARAMETERS = (
-    "embedding.weight",
-    "rnn.weight_ih_l0",
-    "rnn.weight_hh_l0",
-    "rnn.bias_ih_l0",
-    "rnn.bias_hh_l0",
-    "fc.weight",
-    "fc.bias",
-)
+#: The tensors, in file order: PyTorch's ``state_dict`` names, as the numpy model reads them.
 
 
 def pack_weights(vocabulary, weights):

@@ -22,6 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from softmax_teach import _validation
+from softmax_teach.models.classifiers import _ProbabilitiesMixin
 from softmax_teach.numerics import sample
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 
-class CharLM(nn.Module):
+class CharLM(_ProbabilitiesMixin, nn.Module):
     """A character-level language model: embedding → GRU → linear head, returning logits.
 
     Parameters
@@ -89,16 +90,6 @@ class CharLM(nn.Module):
     def forward(self, x: torch.Tensor, hidden: torch.Tensor | None = None) -> torch.Tensor:
         """Logits of shape ``(batch, length, vocab_size)``: position ``t`` scores character ``t + 1``."""
         return self.forward_with_state(x, hidden)[0]
-
-    @torch.no_grad()
-    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        """Next-character probabilities, ``softmax(self(x), dim=-1)``, in ``eval()`` mode."""
-        was_training = self.training
-        self.eval()
-        try:
-            return torch.softmax(self(x), dim=-1)
-        finally:
-            self.train(was_training)
 
 
 def next_character_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -26,6 +26,7 @@ from torch import nn
 
 from softmax_teach import _validation
 from softmax_teach.models.attention import MultiHeadAttention
+from softmax_teach.models.classifiers import _ProbabilitiesMixin
 
 __all__ = ["TransformerBlock", "TransformerCharLM"]
 
@@ -58,7 +59,7 @@ class TransformerBlock(nn.Module):
         return (x, weights) if return_weights else x
 
 
-class TransformerCharLM(nn.Module):
+class TransformerCharLM(_ProbabilitiesMixin, nn.Module):
     """A decoder-only transformer over characters, returning logits.
 
     Parameters
@@ -177,13 +178,3 @@ class TransformerCharLM(nn.Module):
         if x.shape[1] > self.context:
             raise ValueError(f"at most context = {self.context} characters, got {x.shape[1]}")
         return self._window(x, return_weights=True)[1]
-
-    @torch.no_grad()
-    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        """The second softmax: next-character probabilities, ``softmax(self(x), dim=-1)``."""
-        was_training = self.training
-        self.eval()
-        try:
-            return torch.softmax(self(x), dim=-1)
-        finally:
-            self.train(was_training)
