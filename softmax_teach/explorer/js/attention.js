@@ -1,9 +1,9 @@
 // Tab 4, Attention: a few tokens' queries and keys (seeded normal draws of dimension d), the
 // 1/√d scale on or off, a causal mask, and the heatmap of softmax(Q Kᵀ) row by row.
 // Model keys: tokens, d, scaled, causal, seed.
-import { attention, queriesAndKeys, parseSeed } from "./core.js";
+import { attention, queriesAndKeys } from "./core.js";
 import { createFigure, heatmap, shortNumber } from "./svg.js";
-import { checkbox, textBox, readout, setLines, tabLayout, commit, watch, element } from "./controls.js";
+import { checkbox, textBox, readout, setLines, tabLayout, commit, watch, element, seedControl } from "./controls.js";
 
 export const D_CHOICES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
@@ -34,14 +34,7 @@ function render({ model, el }) {
     className: "causal-toggle",
     onChange: (v) => commit(model, { causal: v }),
   });
-  const seedBox = textBox({
-    label: "seed",
-    value: String(model.get("seed")),
-    parse: parseSeed,
-    onValue: (seed) => commit(model, { seed }),
-    size: 10,
-    className: "seed-text",
-  });
+  const seedBox = seedControl(model);
   const figure = createFigure("attention-plot", { width: 480, height: 400 });
   const stats = readout("attention-readout");
   tabLayout(

@@ -2,7 +2,7 @@
 // <button> with a <label> (so it has an accessible name and works from the keyboard), and every
 // text box has its message element next to it (aria-describedby), where bad text is explained.
 
-import { formatNumber, parseTemperature, roundTemperature } from "./core.js";
+import { formatNumber, parseSeed, parseTemperature, roundTemperature } from "./core.js";
 import { shortNumber } from "./svg.js";
 
 let controlCount = 0;
@@ -331,4 +331,16 @@ export function temperatureControls(model, { beforeChange = () => {} } = {}) {
       box.reset(tidyNumber(t));
     },
   };
+}
+
+/** The seed box of every tab that draws at random: a whole number the parser accepts, else its message. */
+export function seedControl(model) {
+  return textBox({
+    label: "seed",
+    value: String(model.get("seed")),
+    parse: parseSeed,
+    onValue: (seed) => commit(model, { seed }),
+    size: 10,
+    className: "seed-text",
+  });
 }

@@ -3,10 +3,10 @@
 // character" and "generate 40" draw seeded characters (a draw depends on the seed and the text's
 // length), with the drawn character's probability and the perplexity of what was generated.
 // Model keys: text, temperature, top_k (0 = off), top_p (1 = off), min_p (0 = off), seed.
-import { filterDistribution, parseSeed } from "./core.js";
+import { filterDistribution } from "./core.js";
 import { loadCharLM, generate, parseText } from "./charlm.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber, temperatureControls } from "./controls.js";
+import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber, temperatureControls, seedControl } from "./controls.js";
 
 export const SHOWN = 8;
 export const MAX_TOP_K = 40;
@@ -39,14 +39,7 @@ async function render({ model, el }) {
   const topK = slider({ label: "top-k", min: 0, max: MAX_TOP_K, step: 1, value: model.get("top_k"), valueText: (v) => (v === 0 ? "0 (off)" : String(v)), ...live("top_k") });
   const topP = slider({ label: "top-p", min: 0.01, max: 1, step: 0.01, value: model.get("top_p"), valueText: (v) => (v >= 1 ? "1 (off)" : v.toFixed(2)), ...live("top_p") });
   const minP = slider({ label: "min-p", min: 0, max: 1, step: 0.01, value: model.get("min_p"), valueText: (v) => (v <= 0 ? "0 (off)" : v.toFixed(2)), ...live("min_p") });
-  const seedBox = textBox({
-    label: "seed",
-    value: String(model.get("seed")),
-    parse: parseSeed,
-    onValue: (seed) => commit(model, { seed }),
-    size: 10,
-    className: "seed-text",
-  });
+  const seedBox = seedControl(model);
   const options = () => {
     const k = model.get("top_k");
     const p = model.get("top_p");

@@ -2,9 +2,9 @@
 // its cumulative mass) and after them; seeded draws and their total variation from the exact
 // distribution. Model keys: logits, labels, temperature, top_k (0 = off), top_p (1 = off),
 // min_p (0 = off), draws, seed.
-import { MAX_SEED, filterDistribution, draw, totalVariation, parseLogits, parseSeed, formatLogits } from "./core.js";
+import { MAX_SEED, filterDistribution, draw, totalVariation, parseLogits, formatLogits } from "./core.js";
 import { createFigure, barChart, shortNumber } from "./svg.js";
-import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber, temperatureControls } from "./controls.js";
+import { slider, textBox, button, readout, setLines, tabLayout, commit, watch, element, tidyNumber, temperatureControls, seedControl } from "./controls.js";
 
 export const MAX_DRAWS = 2000;
 
@@ -66,14 +66,7 @@ function render({ model, el }) {
     className: "draws-slider",
     ...live("draws"),
   });
-  const seedBox = textBox({
-    label: "seed",
-    value: String(model.get("seed")),
-    parse: parseSeed,
-    onValue: (seed) => commit(model, { seed }),
-    size: 10,
-    className: "seed-text",
-  });
+  const seedBox = seedControl(model);
   const again = button({
     label: "draw again",
     className: "draw-again-button",
